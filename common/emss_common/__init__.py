@@ -1,0 +1,1 @@
+"""Shared code of the EMSS services: config, store, events, errors, metrics, clock, calendar."""

@@ -1,0 +1,20 @@
+"""Broker reachability, with a message a person can act on instead of a traceback."""
+from urllib.parse import urlparse
+
+from kombu import Connection
+
+
+class BrokerUnavailable(Exception):
+    pass
+
+
+def check_broker(amqp_uri, timeout=3):
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        where = urlparse(amqp_uri)
+        raise BrokerUnavailable(
+            f"RabbitMQ is not reachable at {where.hostname}:{where.port or 5672} ({exc}).\n"
+            "Start it with `rabbitmq-server -detached` (Debian: `apt-get install rabbitmq-server`),\n"
+            "or point AMQP_URI at a running broker, then run `make run` again.") from None

@@ -1,0 +1,62 @@
+"""Configuration from environment variables, with working defaults for one machine."""
+import os
+from dataclasses import dataclass
+
+SERVICES = ("registry", "tasks", "fieldrecords", "confirmation", "credit")
+
+DEFAULT_METRICS_PORTS = {
+    "registry": 9101,
+    "tasks": 9102,
+    "fieldrecords": 9103,
+    "confirmation": 9104,
+    "credit": 9105,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str
+    mongo_uri: str | None
+    data_dir: str
+    gateway_host: str
+    gateway_port: int
+    secret_key: str | None
+    rpc_timeout: float
+    admin_username: str
+    admin_password: str | None
+    session_hours: float
+
+    @classmethod
+    def from_env(cls, env=None):
+        env = os.environ if env is None else env
+        return cls(
+            amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+            mongo_uri=env.get("MONGO_URI") or None,
+            data_dir=env.get("EMSS_DATA_DIR", os.path.join(os.getcwd(), "var", "data")),
+            gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
+            gateway_port=int(env.get("GATEWAY_PORT", "8000")),
+            secret_key=env.get("EMSS_SECRET_KEY") or None,
+            rpc_timeout=float(env.get("EMSS_RPC_TIMEOUT", "10")),
+            admin_username=env.get("EMSS_ADMIN_USERNAME", "admin"),
+            admin_password=env.get("EMSS_ADMIN_PASSWORD") or None,
+            session_hours=float(env.get("EMSS_SESSION_HOURS", "8")),
+        )
+
+    def nameko_config(self, service=None):
+        """The config dict a nameko container of `service` runs with."""
+        cfg = {
+            "AMQP_URI": self.amqp_uri,
+            "EMSS_DATA_DIR": self.data_dir,
+            "serializer": "json",
+        }
+        if self.mongo_uri:
+            cfg["MONGO_URI"] = self.mongo_uri
+        if self.admin_password:
+            cfg["EMSS_ADMIN_PASSWORD"] = self.admin_password
+        cfg["EMSS_ADMIN_USERNAME"] = self.admin_username
+        return cfg
+
+
+def metrics_port(service, env=None):
+    env = os.environ if env is None else env
+    return int(env.get("METRICS_PORT", DEFAULT_METRICS_PORTS[service]))

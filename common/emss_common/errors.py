@@ -1,0 +1,85 @@
+"""Typed errors that cross RPC as themselves (nameko re-raises registered types at the caller).
+
+Each carries a machine code, a Chinese message for the user and, where one field is at fault,
+the field's name, so the gateway can answer {"error": {"code", "message", "field"}}.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class EmssError(Exception):
+    code = "error"
+    http_status = 500
+
+    def __init__(self, message, field=None, details=None):
+        super().__init__(message, field, details)
+        self.message = message
+        self.field = field
+        self.details = details
+
+    def __str__(self):
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def to_dict(self):
+        body = {"code": self.code, "message": self.message, "field": self.field}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+@deserialize_to_instance
+class ValidationFailed(EmssError):
+    code = "validation_failed"
+    http_status = 400
+
+    @classmethod
+    def from_marshmallow(cls, messages, prefix=""):
+        """Name the first failing field (dotted path) and keep all messages as details."""
+        path, text = _first_error(messages, prefix)
+        return cls(text, field=path or None, details=messages)
+
+
+@deserialize_to_instance
+class NotAuthenticated(EmssError):
+    code = "not_authenticated"
+    http_status = 401
+
+
+@deserialize_to_instance
+class Forbidden(EmssError):
+    code = "forbidden"
+    http_status = 403
+
+
+@deserialize_to_instance
+class NotFound(EmssError):
+    code = "not_found"
+    http_status = 404
+
+
+@deserialize_to_instance
+class Conflict(EmssError):
+    code = "conflict"
+    http_status = 409
+
+
+@deserialize_to_instance
+class InvalidTransition(EmssError):
+    code = "invalid_transition"
+    http_status = 409
+
+
+def _first_error(messages, prefix):
+    if isinstance(messages, dict):
+        for key in sorted(messages, key=str):
+            value = messages[key]
+            name = str(key)
+            path = name if name == "_schema" else (f"{prefix}.{name}" if prefix else name)
+            if name == "_schema":
+                path = prefix
+            return _first_error(value, path)
+    if isinstance(messages, list) and messages:
+        first = messages[0]
+        if isinstance(first, (dict, list)):
+            return _first_error(first, prefix)
+        return prefix, str(first)
+    return prefix, str(messages)

@@ -1,0 +1,67 @@
+"""Run one EMSS service: `python -m emss_common.launch registry`.
+
+Checks the broker first and says how to start it, serves /metrics, stops cleanly on SIGINT/SIGTERM.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (nameko needs it before anything imports sockets)
+
+import importlib
+import logging
+import signal
+import sys
+
+from prometheus_client import start_http_server
+
+from .broker import check_broker, BrokerUnavailable
+from .config import Settings, SERVICES, metrics_port
+
+SERVICE_CLASSES = {
+    "registry": "registry.service:RegistryService",
+    "tasks": "tasks.service:TasksService",
+    "fieldrecords": "fieldrecords.service:FieldRecordsService",
+    "confirmation": "confirmation.service:ConfirmationService",
+    "credit": "credit.service:CreditService",
+}
+
+
+def service_class(name):
+    module, cls = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in SERVICES:
+        print(f"usage: python -m emss_common.launch <{'|'.join(SERVICES)}>", file=sys.stderr)
+        return 2
+    name = argv[0]
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        check_broker(settings.amqp_uri)
+    except BrokerUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+
+    from nameko.runners import ServiceRunner
+
+    runner = ServiceRunner(settings.nameko_config(name))
+    runner.add_service(service_class(name))
+    port = metrics_port(name)
+    start_http_server(port, addr="0.0.0.0" if settings.gateway_host == "0.0.0.0" else "127.0.0.1")
+
+    def shutdown(signum, frame):
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    logging.getLogger(name).info("started; metrics on :%s", port)
+    runner.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Nameko dependency providers every service uses: its store, clock, events (with outbox), metrics."""
+import logging
+import time
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from . import metrics
+from .clock import clock_from_config
+from .events import make_event, ProcessedEvents
+from .store import Index, ensure_indexes, open_database, close_database
+
+log = logging.getLogger(__name__)
+
+COMMON_INDEXES = {
+    ProcessedEvents.COLLECTION: [Index([("event_id", 1), ("handler", 1)], unique=True)],
+    "outbox": [Index([("id", 1)], unique=True), Index([("sent", 1), ("created_at", 1)])],
+}
+
+
+class Store(DependencyProvider):
+    """The service's own database, with the indexes it declares created at start."""
+
+    def __init__(self, service, indexes=None):
+        self.service = service
+        self.indexes = {**COMMON_INDEXES, **(indexes or {})}
+        self.db = None
+
+    def setup(self):
+        self.db = open_database(self.service, self.container.config)
+        ensure_indexes(self.db, self.indexes)
+
+    def stop(self):
+        if self.db is not None:
+            close_database(self.db)
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+class Clock(DependencyProvider):
+    def setup(self):
+        self.clock = clock_from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+class _Emitter:
+    def __init__(self, source, service, dispatch, store_attr, clock_attr):
+        self.source, self.service, self.dispatch = source, service, dispatch
+        self.store_attr, self.clock_attr = store_attr, clock_attr
+
+    def emit(self, type_, subject, data, actor=None, version=1):
+        # Looked up now: other dependencies may be injected after this one.
+        db = getattr(self.service, self.store_attr)
+        now = getattr(self.service, self.clock_attr).now()
+        event = make_event(type_, self.source, subject, data, actor, version, occurred_at=now)
+        # Outbox first: if the broker is down the event waits and the relay sends it later.
+        db["outbox"].insert_one({"id": event["id"], "event": event, "sent": False, "created_at": now})
+        try:
+            self.dispatch(type_, event)
+        except Exception:  # noqa: BLE001 - the relay retries
+            log.exception("event %s left in outbox", event["id"])
+            return event
+        db["outbox"].update_one({"id": event["id"]}, {"$set": {"sent": True}})
+        metrics.events_emitted().labels(self.source, type_).inc()
+        return event
+
+
+class Events(EventDispatcher):
+    """EventDispatcher that wraps every payload in the EMSS envelope and keeps an outbox."""
+
+    def __init__(self, store_attr="db", clock_attr="clock", **kwargs):
+        super().__init__(**kwargs)
+        self.store_attr, self.clock_attr = store_attr, clock_attr
+
+    def get_dependency(self, worker_ctx):
+        dispatch = super().get_dependency(worker_ctx)
+        return _Emitter(self.container.service_name, worker_ctx.service, dispatch,
+                        self.store_attr, self.clock_attr)
+
+
+class RpcMetrics(DependencyProvider):
+    """Counts and times every entrypoint call of the service."""
+
+    def setup(self):
+        self.requests = metrics.rpc_requests()
+        self.duration = metrics.rpc_duration()
+        self.handled = metrics.events_handled()
+        self._started = {}
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        name = worker_ctx.entrypoint.method_name
+        service = self.container.service_name
+        outcome = "ok" if exc_info is None else "error"
+        entry_kind = type(worker_ctx.entrypoint).__name__
+        if entry_kind == "EventHandler":
+            self.handled.labels(service, worker_ctx.entrypoint.event_type, outcome).inc()
+        else:
+            self.requests.labels(service, name, outcome).inc()
+        if started is not None:
+            self.duration.labels(service, name).observe(time.perf_counter() - started)
+
+
+class ServiceBase:
+    """What every EMSS service has: health, metrics, event relay. Subclasses set name and db."""
+
+    name = None
+    config = Config()
+    clock = Clock()
+    rpc_metrics = RpcMetrics()
+    events = Events()
+    OUTBOX_RETRY_AFTER = timedelta(seconds=30)
+
+    @rpc
+    def health(self):
+        self.db.command("ping") if hasattr(self.db, "command") else None
+        return {"service": self.name, "status": "ok", "time": self.clock.now().isoformat()}
+
+    @timer(interval=15)
+    def relay_outbox(self):
+        """Re-send events whose first dispatch failed (broker down at the time)."""
+        cutoff = self.clock.now() - self.OUTBOX_RETRY_AFTER
+        for row in list(self.db["outbox"].find({"sent": False}).limit(100)):
+            created = row.get("created_at")
+            if created is not None and created.tzinfo is None:
+                created = created.replace(tzinfo=cutoff.tzinfo)
+            if created is not None and created > cutoff:
+                continue
+            event = row["event"]
+            self.events.dispatch(event["type"], event)
+            self.db["outbox"].update_one({"id": event["id"]}, {"$set": {"sent": True}})
+
+
+def idempotent(handler_name=None):
+    """Decorate an event handler method: a redelivered event id is skipped."""
+    def wrap(fn):
+        name = handler_name or fn.__name__
+
+        def inner(self, event):
+            seen = ProcessedEvents(self.db)
+            if not seen.claim(event, name):
+                return None
+            try:
+                return fn(self, event)
+            except Exception:
+                seen.release(event, name)
+                raise
+        inner.__name__ = fn.__name__
+        inner.__doc__ = fn.__doc__
+        return inner
+    return wrap

@@ -1,0 +1,48 @@
+"""Marshmallow base for every EMSS schema: Chinese error messages, unknown fields refused."""
+from marshmallow import Schema, fields, RAISE
+
+_MESSAGES = {
+    fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
+    fields.String: {"invalid": "应为文本"},
+    fields.Integer: {"invalid": "应为整数"},
+    fields.Float: {"invalid": "应为数字", "special": "不能是特殊数值"},
+    fields.Decimal: {"invalid": "应为数字", "special": "不能是特殊数值"},
+    fields.Boolean: {"invalid": "应为是/否"},
+    fields.Date: {"invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"},
+    fields.DateTime: {"invalid": "时间格式应为 ISO 8601", "format": "时间格式应为 ISO 8601"},
+    fields.List: {"invalid": "应为列表"},
+    fields.Dict: {"invalid": "应为对象"},
+    fields.Nested: {"type": "应为对象"},
+    fields.Email: {"invalid": "邮箱格式不正确"},
+    fields.URL: {"invalid": "网址格式不正确"},
+}
+for _cls, _msgs in _MESSAGES.items():
+    _cls.default_error_messages = {**_cls.default_error_messages, **_msgs}
+Schema._default_error_messages = {  # type: ignore[attr-defined]
+    **getattr(Schema, "_default_error_messages", {}),
+    "type": "请求内容格式不正确", "unknown": "未知字段",
+}
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def text(required=True, max_len=200, min_len=1, **kw):
+    from marshmallow import validate
+    kw.setdefault("validate", validate.Length(min=min_len if required else 0, max=max_len,
+                                              error=f"长度应在{min_len}到{max_len}之间"))
+    if not required:
+        kw.setdefault("load_default", None)
+        kw.setdefault("allow_none", True)
+    return fields.String(required=required, **kw)
+
+
+def one_of(choices, required=True, **kw):
+    from marshmallow import validate
+    kw.setdefault("validate", validate.OneOf(list(choices), error="取值应为：{choices}"))
+    if not required:
+        kw.setdefault("load_default", None)
+        kw.setdefault("allow_none", True)
+    return fields.String(required=required, **kw)

@@ -1,0 +1,1 @@
+"""EMSS confirmation service: enterprise daily confirmation and institution review."""

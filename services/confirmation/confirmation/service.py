@@ -1,0 +1,7 @@
+"""The confirmation service. It owns its database and answers health; its capability arrives with its issue."""
+from emss_common.nameko_deps import ServiceBase, Store
+
+
+class ConfirmationService(ServiceBase):
+    name = "confirmation"
+    db = Store("confirmation")

@@ -1,0 +1,1 @@
+"""EMSS credit service: compliance checks, warnings, credit evaluation, anomaly detection."""

@@ -1,0 +1,7 @@
+"""The fieldrecords service. It owns its database and answers health; its capability arrives with its issue."""
+from emss_common.nameko_deps import ServiceBase, Store
+
+
+class FieldRecordsService(ServiceBase):
+    name = "fieldrecords"
+    db = Store("fieldrecords")

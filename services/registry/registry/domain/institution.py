@@ -1,0 +1,113 @@
+"""Institution types and the 二审 (second-stage) information rules: staff certificates,
+equipment calibration, vehicle ownership and leases, spare parts."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# The five types of the seeds, and whether the institution is itself the polluting enterprise.
+INSTITUTION_TYPES = {
+    "testing": "检测机构",
+    "om": "运维机构",
+    "testing_om": "检测运维机构",
+    "self_testing_enterprise": "自主检测排污企业",
+    "self_testing_om_enterprise": "自主检测&运维排污企业",
+}
+SELF_OPERATING_TYPES = {"self_testing_enterprise", "self_testing_om_enterprise"}
+
+CAPABILITIES = {
+    "wastewater_om": "废水自动监测运维",
+    "flue_gas_om": "废气自动监测运维",
+    "nmhc_om": "非甲烷总烃自动监测运维",
+    "sampling": "自行监测采样",
+    "laboratory": "实验室分析",
+}
+
+TECHNICAL_ROLES = {
+    "om_staff": "运维人员",
+    "technical_lead": "技术负责人",
+    "quality_lead": "质量负责人",
+    "quality_supervisor": "质量监督管理人",
+}
+
+EDUCATION_LEVELS = ("博士", "硕士", "本科", "大专", "中专", "高中", "其他")
+
+
+def is_self_operating(institution_type: str) -> bool:
+    return institution_type in SELF_OPERATING_TYPES
+
+
+@dataclass(frozen=True)
+class ValidityRule:
+    """How close to expiry a certificate or calibration counts as "expiring soon"."""
+    warn_days: int = 30
+
+    def status(self, valid_until: date | None, today: date) -> str:
+        if valid_until is None:
+            return "missing"
+        if valid_until < today:
+            return "expired"
+        if valid_until <= today + timedelta(days=self.warn_days):
+            return "expiring"
+        return "valid"
+
+
+VALIDITY_LABELS = {"valid": "有效", "expiring": "即将到期", "expired": "已过期", "missing": "未填写"}
+
+
+def staff_flags(staff: dict, today: date, rule=ValidityRule()) -> dict:
+    cert = staff.get("certificate") or {}
+    return {"certificate_status": rule.status(cert.get("valid_until"), today)}
+
+
+def equipment_flags(item: dict, today: date, rule=ValidityRule()) -> dict:
+    return {"calibration_status": rule.status(item.get("calibration_valid_until"), today)}
+
+
+def vehicle_flags(vehicle: dict, today: date, rule=ValidityRule()) -> dict:
+    if vehicle.get("ownership") != "leased":
+        return {"lease_status": "owned"}
+    return {"lease_status": rule.status(vehicle.get("lease_end"), today)}
+
+
+def lease_covers(vehicle: dict, start: date, end: date) -> bool:
+    """A leased vehicle serves a contract only if the lease covers the contract period."""
+    if vehicle.get("ownership") != "leased":
+        return True
+    return vehicle["lease_start"] <= start and vehicle["lease_end"] >= end
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+    def to_dict(self):
+        return {"field": self.field, "message": self.message}
+
+
+def second_stage_problems(institution: dict, today: date) -> list[Problem]:
+    """What stops the 二审 submission: the institution must be able to do the work it files for."""
+    problems = []
+    active = [s for s in institution.get("staff", []) if not s.get("resigned")]
+    if not active:
+        problems.append(Problem("staff", "至少填报一名在职人员"))
+    om_staff = [s for s in active if s.get("technical_role") == "om_staff"]
+    valid_om = [s for s in om_staff
+                if staff_flags(s, today)["certificate_status"] in ("valid", "expiring")]
+    needs_om = institution.get("type") not in ("testing", "self_testing_enterprise")
+    if needs_om and not valid_om:
+        problems.append(Problem("staff", "至少需要一名持有效运维能力评定证书的运维人员"))
+    for role in ("technical_lead", "quality_lead"):
+        if not any(s.get("technical_role") == role for s in active):
+            problems.append(Problem("staff", f"缺少{TECHNICAL_ROLES[role]}"))
+    for i, s in enumerate(active):
+        if staff_flags(s, today)["certificate_status"] == "expired":
+            problems.append(Problem(f"staff[{i}].certificate.valid_until",
+                                    f"{s.get('name')}的运维能力评定证书已过期"))
+    for i, e in enumerate(institution.get("equipment", [])):
+        if equipment_flags(e, today)["calibration_status"] == "expired":
+            problems.append(Problem(f"equipment[{i}].calibration_valid_until",
+                                    f"设备{e.get('name')}的检定/校准已过期"))
+    for i, v in enumerate(institution.get("vehicles", [])):
+        if vehicle_flags(v, today)["lease_status"] == "expired":
+            problems.append(Problem(f"vehicles[{i}].lease_end", f"车辆{v.get('plate')}的租赁合同已到期"))
+    return problems

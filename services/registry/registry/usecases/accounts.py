@@ -1,0 +1,201 @@
+"""Accounts, login sessions and sub-accounts."""
+import hashlib
+import logging
+import os
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError, InvalidHashError
+
+from emss_common.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from emss_common.serial import to_wire
+from emss_common.validation import load
+
+from ..domain.accounts import LockoutPolicy
+from ..domain.roles import (Actor, INSTITUTION_ADMIN, REGULATOR, SYSADMIN, ROLE_LABELS)
+from ..schemas import (LoginSchema, SubAccountSchema, RegulatorAccountSchema, PasswordChangeSchema)
+from ..storage import get, insert, new_id
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+LOCKOUT = LockoutPolicy()
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def public_account(doc):
+    out = {k: doc.get(k) for k in ("id", "username", "name", "roles", "institution_id",
+                                   "enterprise_id", "district", "staff_id", "active", "created_at")}
+    out["role_labels"] = [ROLE_LABELS.get(r, r) for r in doc.get("roles", [])]
+    return to_wire(out)
+
+
+def actor_of(account):
+    return Actor(account_id=account["id"], username=account["username"],
+                 roles=frozenset(account["roles"]), institution_id=account.get("institution_id"),
+                 enterprise_id=account.get("enterprise_id"), district=account.get("district"),
+                 staff_id=account.get("staff_id"), name=account.get("name"))
+
+
+def create_account(ctx, account, roles, **scope):
+    doc = {"id": new_id(), "username": account["username"],
+           "password_hash": hash_password(account["password"]), "name": account["name"],
+           "roles": sorted(roles), "active": True, "failures": 0, "last_failure": None,
+           "created_at": ctx.now, **{k: v for k, v in scope.items()}}
+    insert(ctx.db["accounts"], doc, unique_field="username")
+    ctx.events.emit("account.created", doc["id"], {"account": public_account(doc)})
+    return doc
+
+
+def bootstrap_admin(ctx):
+    """The first system administrator, so someone can create regulators."""
+    username = ctx.config.get("EMSS_ADMIN_USERNAME", "admin")
+    if ctx.db["accounts"].find_one({"username": username}):
+        return None
+    password = ctx.config.get("EMSS_ADMIN_PASSWORD")
+    generated = password is None
+    if generated:
+        password = secrets.token_urlsafe(12) + "A1!"
+    doc = {"id": new_id(), "username": username, "password_hash": hash_password(password),
+           "name": "系统管理员", "roles": [SYSADMIN], "active": True, "failures": 0,
+           "last_failure": None, "created_at": ctx.now}
+    insert(ctx.db["accounts"], doc, unique_field="username")
+    if generated:
+        data_dir = ctx.config.get("EMSS_DATA_DIR")
+        if data_dir and data_dir != ":memory:":
+            os.makedirs(data_dir, exist_ok=True)
+            path = os.path.join(data_dir, "admin-password.txt")
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+                fh.write(f"{username}\n{password}\n")
+            log.warning("created system administrator %r; password written to %s", username, path)
+    return doc
+
+
+def login(ctx, payload):
+    data = load(LoginSchema(), payload)
+    accounts = ctx.db["accounts"]
+    account = accounts.find_one({"username": data["username"]}, {"_id": 0})
+    # One message for every failure: do not reveal which usernames exist.
+    failure = NotAuthenticated("用户名或密码错误，连续失败5次将锁定15分钟")
+    if account is None:
+        raise failure
+    if LOCKOUT.is_locked(account.get("failures", 0), account.get("last_failure"), ctx.now):
+        raise NotAuthenticated("登录失败次数过多，账户已临时锁定，请15分钟后再试")
+    try:
+        _hasher.verify(account["password_hash"], data["password"])
+    except (VerifyMismatchError, InvalidHashError):
+        failures = account.get("failures", 0)
+        if LOCKOUT.locked_until(failures, account.get("last_failure")) is not None:
+            failures = 0  # the previous lock has expired: count afresh
+        accounts.update_one({"id": account["id"]},
+                            {"$set": {"failures": failures + 1, "last_failure": ctx.now}})
+        raise failure
+    if not account.get("active", True):
+        raise NotAuthenticated("账户已停用，请联系机构主账户或管理员")
+    accounts.update_one({"id": account["id"]}, {"$set": {"failures": 0, "last_failure": None}})
+    token = secrets.token_urlsafe(32)
+    hours = float(ctx.config.get("EMSS_SESSION_HOURS", 8))
+    expires = ctx.now + timedelta(hours=hours)
+    ctx.db["sessions"].insert_one({"token_hash": _token_hash(token), "account_id": account["id"],
+                                   "created_at": ctx.now, "expires_at": expires, "revoked": False})
+    return {"token": token, "expires_at": expires.isoformat(),
+            "actor": actor_of(account).to_dict()}
+
+
+def resolve_session(ctx, token):
+    if not token:
+        raise NotAuthenticated("请先登录")
+    session = ctx.db["sessions"].find_one({"token_hash": _token_hash(token)})
+    if session is None or session.get("revoked"):
+        raise NotAuthenticated("登录已失效，请重新登录")
+    expires = session["expires_at"]
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=ctx.now.tzinfo)
+    if expires <= ctx.now:
+        raise NotAuthenticated("登录已过期，请重新登录")
+    account = ctx.db["accounts"].find_one({"id": session["account_id"]}, {"_id": 0})
+    if account is None or not account.get("active", True):
+        raise NotAuthenticated("账户已停用")
+    return {"actor": actor_of(account).to_dict(), "expires_at": expires.isoformat()}
+
+
+def logout(ctx, token):
+    ctx.db["sessions"].update_one({"token_hash": _token_hash(token or "")},
+                                  {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    return {"ok": True}
+
+
+def change_password(ctx, actor, payload):
+    data = load(PasswordChangeSchema(), payload)
+    account = get(ctx.db["accounts"], actor.account_id, "账户")
+    try:
+        _hasher.verify(account["password_hash"], data["old_password"])
+    except (VerifyMismatchError, InvalidHashError):
+        raise ValidationFailed("原密码不正确", field="old_password") from None
+    ctx.db["accounts"].update_one({"id": account["id"]},
+                                  {"$set": {"password_hash": hash_password(data["new_password"])}})
+    # Other sessions of this account end: a changed password must lock out whoever had the old one.
+    ctx.db["sessions"].update_many({"account_id": account["id"]}, {"$set": {"revoked": True}})
+    return {"ok": True}
+
+
+def create_sub_account(ctx, actor, payload):
+    if not actor.has(INSTITUTION_ADMIN):
+        raise Forbidden("只有机构主账户可以创建子账户")
+    data = load(SubAccountSchema(), payload)
+    institution = get(ctx.db["institutions"], actor.institution_id, "机构")
+    if data.get("staff_id"):
+        staff = next((s for s in institution.get("staff", []) if s["id"] == data["staff_id"]), None)
+        if staff is None:
+            raise ValidationFailed("关联人员不是本机构备案人员", field="staff_id")
+        if staff.get("resigned"):
+            raise ValidationFailed("关联人员已离职", field="staff_id")
+        if "field_staff" in data["roles"] and staff.get("technical_role") != "om_staff":
+            raise ValidationFailed("运维人员账户须关联技术岗位为“运维人员”的人员", field="staff_id")
+    doc = create_account(ctx, data, data["roles"], institution_id=institution["id"],
+                         enterprise_id=None, district=institution.get("district"),
+                         staff_id=data.get("staff_id"), parent_account_id=actor.account_id)
+    return public_account(doc)
+
+
+def list_sub_accounts(ctx, actor):
+    if not actor.has(INSTITUTION_ADMIN):
+        raise Forbidden("只有机构主账户可以查看子账户")
+    rows = ctx.db["accounts"].find({"institution_id": actor.institution_id,
+                                    "parent_account_id": actor.account_id}, {"_id": 0})
+    return [public_account(r) for r in rows.sort([("created_at", 1)])]
+
+
+def set_sub_account_active(ctx, actor, account_id, active):
+    if not actor.has(INSTITUTION_ADMIN):
+        raise Forbidden("只有机构主账户可以停用或启用子账户")
+    account = get(ctx.db["accounts"], account_id, "账户")
+    if account.get("parent_account_id") != actor.account_id:
+        raise NotFound("账户不存在", field="id")
+    ctx.db["accounts"].update_one({"id": account_id}, {"$set": {"active": bool(active)}})
+    if not active:
+        ctx.db["sessions"].update_many({"account_id": account_id}, {"$set": {"revoked": True}})
+    account["active"] = bool(active)
+    return public_account(account)
+
+
+def create_regulator(ctx, actor, payload):
+    if not actor.has(SYSADMIN):
+        raise Forbidden("只有系统管理员可以创建监管账户")
+    data = load(RegulatorAccountSchema(), payload)
+    doc = create_account(ctx, data, [REGULATOR], district=data["district"])
+    return public_account(doc)
+
+
+def list_accounts(ctx, actor, role=None):
+    if not actor.has(SYSADMIN):
+        raise Forbidden("只有系统管理员可以查看全部账户")
+    query = {"roles": role} if role else {}
+    return [public_account(r) for r in ctx.db["accounts"].find(query, {"_id": 0}).sort([("created_at", 1)])]

@@ -1,0 +1,1 @@
+"""EMSS tasks service: contracts, O&M tasks and plans, sampling tasks, report uploads."""
