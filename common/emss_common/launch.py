@@ -52,8 +52,12 @@ def main(argv=None):
     port = metrics_port(name)
     start_http_server(port, addr="0.0.0.0" if settings.gateway_host == "0.0.0.0" else "127.0.0.1")
 
+    stopping = []
+
     def shutdown(signum, frame):
-        eventlet.spawn_n(runner.stop)
+        if not stopping:  # a second signal must not stop the runner twice
+            stopping.append(signum)
+            eventlet.spawn_n(runner.stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

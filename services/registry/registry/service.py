@@ -11,7 +11,7 @@ from emss_common.nameko_deps import ServiceBase, Store
 
 from .domain.roles import Actor
 from .storage import INDEXES
-from .usecases import Context, accounts, institutions, enterprises
+from .usecases import Context, accounts, institutions, enterprises, reference
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition,
             NotAuthenticated)
@@ -38,6 +38,10 @@ class RegistryService(ServiceBase):
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
+
+    @rpc
+    def reference(self):
+        return reference.reference()
 
     # ----- accounts and sessions -----
     @rpc(expected_exceptions=EXPECTED)

@@ -1,0 +1,134 @@
+"""The gateway's Flask app factory: the only HTTP entry of EMSS."""
+import logging
+import os
+import secrets
+
+import eventlet
+from flask import Flask, jsonify, request, render_template, redirect, url_for
+from nameko.exceptions import RemoteError, RpcTimeout
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from emss_common.broker import check_broker, BrokerUnavailable
+from emss_common.config import SERVICES, Settings
+from emss_common.errors import EmssError, NotAuthenticated
+
+from . import metrics
+from .auth import SessionCache
+from .rpc import RpcPool, Services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings=None, services=None, health_timeout=3.0):
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    secret = settings.secret_key
+    if not secret:
+        secret = secrets.token_hex(32)
+        log.warning("EMSS_SECRET_KEY is not set: using a random key, page forms expire on restart")
+    app.config.update(SECRET_KEY=secret, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+                      EMSS_SETTINGS=settings,
+                      EMSS_SECURE_COOKIES=os.environ.get("EMSS_SECURE_COOKIES", "0") == "1")
+    app.json.ensure_ascii = False
+    pool = None
+    if services is None:
+        pool = RpcPool(settings.amqp_uri, timeout=settings.rpc_timeout)
+        services = Services(pool)
+    health_pool = RpcPool(settings.amqp_uri, timeout=health_timeout, size=len(SERVICES)) \
+        if pool is not None else None
+    app.extensions["emss_services"] = services
+    app.extensions["emss_health_services"] = Services(health_pool) if health_pool else services
+    app.extensions["emss_sessions"] = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
+    app.extensions["emss_pools"] = [p for p in (pool, health_pool) if p]
+
+    metrics.install(app)
+    from .api import bp as api_bp
+    from .pages import bp as pages_bp
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+    _install_system_routes(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_system_routes(app):
+    @app.get("/healthz")
+    def healthz():
+        settings = app.config["EMSS_SETTINGS"]
+        report = {"gateway": "ok"}
+        try:
+            check_broker(settings.amqp_uri, timeout=2)
+            report["broker"] = "ok"
+        except BrokerUnavailable:
+            report["broker"] = "unreachable"
+        services = app.extensions["emss_health_services"]
+        pile = eventlet.GreenPile()
+        for name in SERVICES:
+            pile.spawn(_ping, services, name)
+        for name, status in pile:
+            report[name] = status
+        down = sorted(k for k, v in report.items() if v != "ok")
+        body = {"status": "ok" if not down else "unavailable", "checks": report, "down": down}
+        return jsonify(body), 200 if not down else 503
+
+    @app.get("/metrics")
+    def prometheus_metrics():
+        return generate_latest(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+    @app.get("/api/v1/openapi.json")
+    def openapi():
+        from .openapi import build_spec
+        return jsonify(build_spec())
+
+
+def _ping(services, name):
+    try:
+        getattr(services, name).health()
+        return name, "ok"
+    except Exception:  # noqa: BLE001 - any failure means "does not answer"
+        return name, "no answer"
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _install_error_handlers(app):
+    @app.errorhandler(EmssError)
+    def emss_error(exc):
+        if not _wants_json():
+            if isinstance(exc, NotAuthenticated):
+                return redirect(url_for("pages.login", next=request.full_path))
+            return render_template("error.html", message=exc.message, field=exc.field,
+                                   status=exc.http_status), exc.http_status
+        return jsonify({"error": exc.to_dict()}), exc.http_status
+
+    @app.errorhandler(RpcTimeout)
+    def timeout(exc):
+        return _system_error("service_timeout", "后台服务响应超时，请稍后重试", 504)
+
+    @app.errorhandler(RemoteError)
+    def remote(exc):
+        log.error("remote error: %s", exc)
+        return _system_error("service_error", "后台服务出错，请稍后重试", 502)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        messages = {404: "页面或接口不存在", 405: "不支持的请求方法", 413: "上传内容过大"}
+        message = messages.get(exc.code, exc.description)
+        if _wants_json():
+            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": message,
+                                      "field": None}}), exc.code
+        return render_template("error.html", message=message, field=None, status=exc.code), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        return _system_error("internal_error", "系统内部错误", 500)
+
+
+def _system_error(code, message, status):
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message, "field": None}}), status
+    return render_template("error.html", message=message, field=None, status=status), status

@@ -1,0 +1,64 @@
+"""The OpenAPI document, built from the route table so that every route is covered."""
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .api import ROUTES
+from .auth import PUBLIC, AUTHENTICATED
+
+_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "field": {"type": "string", "nullable": True}}}},
+}
+
+
+def build_spec():
+    spec = APISpec(title="EMSS 环境监测社会化服务监管系统 API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Errors are {\"error\": {\"code\", \"message\", \"field\"}}. "
+                                        "x-roles lists the roles allowed to call each operation."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "emss_session"})
+    spec.components.schema("Error", ERROR_SCHEMA)
+    paths = {}
+    for r in ROUTES:
+        path = _PARAM.sub(r"{\1}", r.path)
+        op = {
+            "summary": r.summary, "tags": [r.tag], "operationId": f"{r.method.lower()}_{_op_name(path)}",
+            "x-roles": r.roles if isinstance(r.roles, list) else [r.roles],
+            "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                           for p in _PARAM.findall(r.path)],
+            "responses": {str(r.status): {"description": "成功"},
+                          "400": _err("请求内容有误（field 指明字段）"),
+                          "401": _err("未登录"), "403": _err("无权操作"), "404": _err("不存在"),
+                          "409": _err("状态冲突")},
+        }
+        if r.roles != PUBLIC:
+            op["security"] = [{"bearer": []}, {"cookie": []}]
+        if r.query is not None:
+            op["parameters"].append({"in": "query", "schema": r.query})
+        if r.body is not None:
+            bodies = r.body if isinstance(r.body, list) else [r.body]
+            schema = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        paths.setdefault(path, {})[r.method.lower()] = op
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _err(text):
+    return {"description": text,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _op_name(path):
+    return re.sub(r"[^a-z0-9]+", "_", path.replace("/api/v1", "").lower()).strip("_")
+
+
+__all__ = ["build_spec", "AUTHENTICATED"]

@@ -1,0 +1,78 @@
+"""The whole system in one test process: the five services on a fresh vhost of the real broker,
+the gateway app driven through Flask's test client (one RPC hop per request, as in production)."""
+import pytest
+
+from emss_common.config import Settings
+from gateway.app import create_app
+from registry.service import RegistryService
+from tasks.service import TasksService
+from fieldrecords.service import FieldRecordsService
+from confirmation.service import ConfirmationService
+from credit.service import CreditService
+
+
+ALL_SERVICES = (RegistryService, TasksService, FieldRecordsService, ConfirmationService, CreditService)
+
+
+def make_gateway(service_config, health_timeout=3.0):
+    settings = Settings.from_env({"AMQP_URI": service_config["AMQP_URI"],
+                                  "EMSS_SECRET_KEY": "test-secret", "EMSS_RPC_TIMEOUT": "15"})
+    app = create_app(settings, health_timeout=health_timeout)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def system(container_factory, service_config):
+    for cls in ALL_SERVICES:
+        container_factory(cls, service_config).start()
+    app = make_gateway(service_config)
+    yield app
+    for pool in app.extensions["emss_pools"]:
+        pool.close()
+
+
+@pytest.fixture
+def client(system):
+    return system.test_client()
+
+
+class Api:
+    """A logged-in API user: JSON in, (status, JSON) out."""
+
+    def __init__(self, client, token=None):
+        self.client, self.token = client, token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def call(self, method, path, json=None, query=None):
+        resp = self.client.open(f"/api/v1{path}", method=method, json=json, query_string=query,
+                                headers=self._headers())
+        return resp.status_code, resp.get_json()
+
+    def get(self, path, **query):
+        return self.call("GET", path, query=query)
+
+    def post(self, path, json=None):
+        return self.call("POST", path, json=json if json is not None else {})
+
+    def put(self, path, json=None):
+        return self.call("PUT", path, json=json)
+
+    def delete(self, path):
+        return self.call("DELETE", path)
+
+
+@pytest.fixture
+def login(client):
+    def _login(username, password):
+        status, body = Api(client).post("/auth/login", {"username": username, "password": password})
+        assert status == 200, body
+        return Api(client, body["token"])
+    return _login
+
+
+@pytest.fixture
+def anonymous(client):
+    return Api(client)
