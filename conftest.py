@@ -42,3 +42,6 @@ def service_config(rabbit_config, store_config):
     """A nameko config on a fresh vhost of the real broker, with an isolated store."""
     return {**rabbit_config, **store_config, "serializer": "json",
             "EMSS_ADMIN_USERNAME": "admin", "EMSS_ADMIN_PASSWORD": ADMIN_PASSWORD}
+
+# The whole-system fixtures (system, client, login, anonymous) for e2e and gateway tests.
+pytest_plugins = ["tests.system_fixtures"]

@@ -1,4 +1,4 @@
-"""The whole system in one test process: the five services on a fresh vhost of the real broker,
+"""Fixtures for running the whole system in one test process: the five services on a fresh vhost of the real broker,
 the gateway app driven through Flask's test client (one RPC hop per request, as in production)."""
 import pytest
 
