@@ -33,8 +33,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 system:
 	bash scripts/ensure_system.sh
 
-bench: install
+bench: install-dev
 	$(PY) bench/store_bench.py
+	$(PY) bench/gateway_bench.py
 
 clean:
 	rm -rf $(VENV) var tests/screenshots
