@@ -11,10 +11,22 @@ class EmssError(Exception):
     http_status = 500
 
     def __init__(self, message, field=None, details=None):
-        super().__init__(message, field, details)
-        self.message = message
-        self.field = field
-        self.details = details
+        # nameko sends exc.args to the caller and turns None into the text "None" on the way:
+        # an absent field or details travels as "" and is read back as None.
+        super().__init__(message, field or "", "" if details is None else details)
+
+    # Read from (and written to) args, so a field set after construction crosses RPC too.
+    message = property(lambda self: self.args[0],
+                       lambda self, value: self._set_arg(0, value))
+    field = property(lambda self: self.args[1] or None,
+                     lambda self, value: self._set_arg(1, value or ""))
+    details = property(lambda self: None if self.args[2] == "" else self.args[2],
+                       lambda self, value: self._set_arg(2, "" if value is None else value))
+
+    def _set_arg(self, index, value):
+        args = list(self.args)
+        args[index] = value
+        self.args = tuple(args)
 
     def __str__(self):
         return f"{self.field}: {self.message}" if self.field else self.message

@@ -250,6 +250,12 @@ class EnterpriseRegistrationSchema(StrictSchema):
     account = fields.Nested(AccountSchema, required=True)
 
 
+class EnterpriseQuerySchema(StrictSchema):
+    keyword = text(required=False, max_len=100)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class OutletSchema(StrictSchema):
     name = text(max_len=100)
     kind = one_of(OUTLET_KINDS)

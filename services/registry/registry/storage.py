@@ -55,6 +55,7 @@ def keyword_filter(keyword, fields):
 
 def page(col, query, page_no, size, sort):
     total = col.count_documents(query)
+    sort = list(sort) + [("id", 1)]  # a unique tiebreaker: equal keys must not shift between pages
     rows = list(col.find(query, {"_id": 0}).sort(sort).skip((page_no - 1) * size).limit(size))
     return {"total": total, "page": page_no, "size": size, "items": rows}
 

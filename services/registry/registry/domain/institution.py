@@ -99,8 +99,8 @@ def second_stage_problems(institution: dict, today: date) -> list[Problem]:
     for role in ("technical_lead", "quality_lead"):
         if not any(s.get("technical_role") == role for s in active):
             problems.append(Problem("staff", f"缺少{TECHNICAL_ROLES[role]}"))
-    for i, s in enumerate(active):
-        if staff_flags(s, today)["certificate_status"] == "expired":
+    for i, s in enumerate(institution.get("staff", [])):  # index into the filed list, not `active`
+        if not s.get("resigned") and staff_flags(s, today)["certificate_status"] == "expired":
             problems.append(Problem(f"staff[{i}].certificate.valid_until",
                                     f"{s.get('name')}的运维能力评定证书已过期"))
     for i, e in enumerate(institution.get("equipment", [])):

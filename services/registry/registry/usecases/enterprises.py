@@ -10,7 +10,7 @@ from ..domain.devices import (OUTLET_KINDS, DEVICE_KINDS, device_kind_problem, f
 from ..domain.roles import (ENTERPRISE_USER, SYSADMIN, REGULATOR, WHOLE_CITY,
                             may_view_enterprise, may_edit_enterprise)
 from ..schemas import (EnterpriseRegistrationSchema, EnterpriseSchema, OutletSchema, DeviceSchema,
-                       DeviceChangeSchema, DeviceAsOfSchema)
+                       DeviceChangeSchema, DeviceAsOfSchema, EnterpriseQuerySchema)
 from ..storage import Audit, get, insert, new_id, keyword_filter, page
 from .accounts import create_account, public_account
 
@@ -79,7 +79,7 @@ def update_enterprise(ctx, actor, enterprise_id, payload):
 
 
 def list_enterprises(ctx, actor, query):
-    query = query or {}
+    query = load(EnterpriseQuerySchema(), query or {})
     mongo = keyword_filter(query.get("keyword"), ["name", "address", "credit_code"])
     if actor.has(SYSADMIN) or actor.institution_id:
         pass
@@ -90,9 +90,7 @@ def list_enterprises(ctx, actor, query):
         mongo["id"] = actor.enterprise_id
     else:
         raise Forbidden("无权查看排污单位名录")
-    page_no = max(1, int(query.get("page") or 1))
-    size = min(100, max(1, int(query.get("size") or 20)))
-    result = page(ctx.db["enterprises"], mongo, page_no, size, [("created_at", -1)])
+    result = page(ctx.db["enterprises"], mongo, query["page"], query["size"], [("created_at", -1)])
     result["items"] = [to_wire(r) for r in result["items"]]
     return result
 

@@ -52,6 +52,9 @@ def register(ctx, payload):
             "self_operating": is_self_operating(basic["type"]),
             "staff": [], "equipment": [], "vehicles": [], "spare_parts": [],
             "created_at": ctx.now, "updated_at": ctx.now, "version": 1, "credit_grade": None}
+    if ctx.db["institutions"].find_one({"credit_code": basic["credit_code"]}):
+        # Checked before anything is written: a refused registration leaves nothing behind.
+        raise Conflict("统一社会信用代码已被登记", field="institution.credit_code")
     roles = [INSTITUTION_ADMIN]
     enterprise_id = None
     if inst["self_operating"]:
@@ -73,9 +76,11 @@ def register(ctx, payload):
 
 
 def _ensure_enterprise_for(ctx, basic):
-    existing = ctx.db["enterprises"].find_one({"credit_code": basic["credit_code"]})
-    if existing:
-        return existing["id"]
+    if ctx.db["enterprises"].find_one({"credit_code": basic["credit_code"]}):
+        # Linking would hand that enterprise's outlets and devices to whoever knows its (public)
+        # credit code: refuse instead.
+        raise Conflict("该统一社会信用代码已登记为排污单位，不能再注册为自运维排污企业",
+                       field="institution.credit_code")
     ent = {"id": new_id(), "name": basic["name"], "credit_code": basic["credit_code"],
            "district": basic["district"], "address": basic["address"],
            "legal_representative": basic["legal_representative"],
@@ -234,16 +239,16 @@ def _editable(ctx, actor, institution_id, stage):
     return inst
 
 
-def _save(ctx, inst, changes, actor, action, **audit):
+def _save(ctx, inst, updates, actor, action, **audit):
     """Optimistic write: two editors at once cannot silently overwrite each other."""
-    changes = to_document({**changes, "updated_at": ctx.now})
+    updates = to_document({**updates, "updated_at": ctx.now})
     result = ctx.db["institutions"].update_one(
         {"id": inst["id"], "version": inst["version"]},
-        {"$set": changes, "$inc": {"version": 1}})
+        {"$set": updates, "$inc": {"version": 1}})
     if result.matched_count != 1:
         raise Conflict("机构信息已被他人修改，请刷新后重试", field="version")
     Audit(ctx.db).record("institution", inst["id"], action, actor.to_dict(), ctx.now, **to_document(audit))
-    return {**inst, **changes, "version": inst["version"] + 1}
+    return {**inst, **updates, "version": inst["version"] + 1}
 
 
 def update_basic(ctx, actor, institution_id, payload):
@@ -389,7 +394,7 @@ def submit_change_request(ctx, actor, institution_id, payload):
         raise ValidationFailed("统一社会信用代码不能通过变更申请修改", field="payload.credit_code")
     if target == "basic" and clean["type"] != inst["type"]:
         raise ValidationFailed("机构类型不能通过变更申请修改", field="payload.type")
-    if op in ("update", "remove"):
+    if target != "basic" and op in ("update", "remove"):
         _find_item(inst.get(target, []), data["item_id"])
     rule = deadline(ctx)
     due = rule.due(data["changed_on"])
