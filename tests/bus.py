@@ -1,56 +1,62 @@
-"""Watching events on the real broker from a test: bind a private queue to a service's exchange."""
-import socket
-import time
+"""Watching events on the real broker from a test: a private queue bound to a service's nameko
+events exchange. Polls with eventlet sleeps, so in-process services keep running meanwhile."""
 import uuid
 
-from kombu import Connection, Exchange, Queue
+import eventlet
+from kombu import Connection, Queue
+from nameko.standalone.events import get_event_exchange
 
 
 class EventTap:
-    """Collects the envelopes a service publishes on its nameko events exchange."""
+    """Every event `source` publishes (matching `routing_keys`) from now on, in order."""
 
     def __init__(self, amqp_uri, source, routing_keys=("#",)):
         self.conn = Connection(amqp_uri)
-        # Same declaration as nameko's get_event_exchange, so either side may create it first.
-        self.exchange = Exchange(f"{source}.events", type="topic", durable=True)
-        self.queue = Queue(f"test-tap-{source}-{uuid.uuid4().hex[:8]}", exclusive=True,
-                           auto_delete=True)
-        self.routing_keys = routing_keys
-        self.events = []
+        self.channel = self.conn.channel()
+        exchange = get_event_exchange(source, {"AMQP_URI": amqp_uri})
+        exchange(self.channel).declare()  # the publisher may not have declared it yet
+        self.queue = Queue(f"test-tap-{source}-{uuid.uuid4().hex[:12]}", exclusive=True,
+                           auto_delete=True)(self.channel)
+        self.queue.declare()
+        for key in routing_keys:
+            self.queue.bind_to(exchange=exchange, routing_key=key)
+        self.seen = []
 
     def __enter__(self):
-        channel = self.conn.channel()
-        self.exchange(channel).declare()
-        self.queue = self.queue(channel)
-        self.queue.declare()
-        for key in self.routing_keys:
-            self.queue.bind_to(exchange=self.exchange, routing_key=key)
-        self.consumer = self.conn.Consumer([self.queue], callbacks=[self._on_message], accept=["json"],
-                                         no_ack=False)
-        self.consumer.consume()
         return self
 
-    def _on_message(self, body, message):
-        self.events.append(body)
-        message.ack()
-
-    def wait_for(self, predicate, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            found = [e for e in self.events if predicate(e)]
-            if found:
-                return found
-            try:
-                self.conn.drain_events(timeout=0.2)
-            except socket.timeout:
-                pass
-        raise AssertionError(f"no matching event within {timeout}s; saw {[e.get('type') for e in self.events]}")
-
-    def types(self):
-        return [e["type"] for e in self.events]
-
     def __exit__(self, *exc):
+        self.close()
+
+    def collect(self):
+        while True:
+            message = self.queue.get(no_ack=True)
+            if message is None:
+                return self.seen
+            self.seen.append(message.payload)
+
+    def of(self, type_, subject=None):
+        return [e for e in self.collect()
+                if e["type"] == type_ and (subject is None or e["subject"] == subject)]
+
+    def wait_for(self, type_, subject=None, timeout=5.0):
+        """The first event of this type (and subject); polls, never sleeps blindly."""
+        deadline = eventlet.hubs.get_hub().clock() + timeout
+        while True:
+            found = self.of(type_, subject)
+            if found:
+                return found[0]
+            if eventlet.hubs.get_hub().clock() > deadline:
+                raise AssertionError(f"no {type_} event for {subject}; saw "
+                                     f"{[e['type'] for e in self.seen]}")
+            eventlet.sleep(0.01)
+
+    def types(self, subject=None):
+        return [e["type"] for e in self.collect() if subject is None or e["subject"] == subject]
+
+    def close(self):
         try:
-            self.consumer.cancel()
-        finally:
-            self.conn.release()
+            self.queue.delete()
+        except Exception:  # noqa: BLE001 - the vhost may already be gone
+            pass
+        self.conn.release()

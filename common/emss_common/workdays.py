@@ -1,4 +1,10 @@
-"""China's official working days (调休 included), from the maintained chinese_calendar package."""
+"""China's official working days (调休 included), from the maintained chinese_calendar package.
+
+The package knows only the years the State Council has announced. A deadline that runs into a
+year not yet announced is still needed (a certificate expiring on 28 December), so
+`working_deadline` then counts Monday to Friday for the unknown days and says it is provisional.
+"""
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -13,6 +19,33 @@ def is_working_day(day: date) -> bool:
         # The package only knows years the State Council has announced; guessing would be wrong.
         raise ValidationFailed(
             f"官方工作日历尚未覆盖 {day.year} 年，无法计算工作日期限", field="date")
+
+
+def is_covered(day: date) -> bool:
+    try:
+        chinese_calendar.is_workday(day)
+        return True
+    except NotImplementedError:
+        return False
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: date
+    provisional: bool  # some counted days fell in a year the official calendar does not cover yet
+
+
+def working_deadline(start: date, days: int) -> Deadline:
+    current, remaining, provisional = start, days, False
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_covered(current):
+            working = chinese_calendar.is_workday(current)
+        else:
+            provisional, working = True, current.weekday() < 5
+        if working:
+            remaining -= 1
+    return Deadline(current, provisional)
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -20,7 +20,7 @@ def test_device_changes_are_versioned_and_announced(anonymous, login, service_co
         status, device = me.put(f"/devices/{device['id']}", {"device": changed, "changed_on": "2026-11-20",
                                                             "reason": "速度场系数重新标定"})
         assert status == 200 and device["version"] == 2
-        event = bus.wait_for(lambda e: e["type"] == "device.changed")[0]
+        event = bus.wait_for("device.changed")
         assert event["data"]["changes"] == [{"field": "velocity_field_coefficient", "old": 1.12, "new": 1.25}]
     status, history = me.get(f"/devices/{device['id']}/history")
     assert [v["params"]["velocity_field_coefficient"] for v in history] == [1.12, 1.25]

@@ -52,8 +52,8 @@ def test_an_institution_is_filed_reviewed_published_and_listed_publicly(
         assert row["name"] == "上海清源环境运维有限公司" and row["type_label"] == "运维机构"
         assert "credit_code" not in row and "staff" not in row  # public fields only
 
-        published = bus.wait_for(lambda e: e["type"] == "institution.published")[0]
-        bus.wait_for(lambda e: e["type"] == "institution.second_returned")
+        published = bus.wait_for("institution.published")
+        bus.wait_for("institution.second_returned")
         for key in ("id", "type", "version", "occurred_at", "source", "subject", "actor", "data"):
             assert key in published
         assert published["source"] == "registry" and published["subject"] == inst_id

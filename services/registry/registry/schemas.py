@@ -7,7 +7,7 @@ from emss_common.schema import StrictSchema, text, one_of
 
 from .domain.codes import normalise_credit_code, normalise_resident_id, normalise_plate
 from .domain.devices import OUTLET_KINDS, DEVICE_KINDS
-from .domain.changes import CHANGE_TARGETS, CHANGE_OPS
+from .domain.changes import CHANGE_TARGETS, CHANGE_OPS, CHANGE_STATUS_LABELS
 from .domain.institution import (INSTITUTION_TYPES, CAPABILITIES, TECHNICAL_ROLES,
                                  EDUCATION_LEVELS)
 from .domain.roles import DISTRICTS, SUB_ACCOUNT_ROLES, WHOLE_CITY
@@ -175,6 +175,11 @@ class ChangeRequestSchema(StrictSchema):
             raise ValidationError("基本信息只能修改", field_name="op")
         if data["target"] != "basic" and data["op"] in ("update", "remove") and not data.get("item_id"):
             raise ValidationError("修改或删除须指明条目", field_name="item_id")
+
+
+class ChangeRequestQuerySchema(StrictSchema):
+    status = one_of(CHANGE_STATUS_LABELS, required=False)
+    institution_id = text(required=False, max_len=64)
 
 
 class ChangeDecisionSchema(StrictSchema):

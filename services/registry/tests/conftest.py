@@ -2,16 +2,13 @@
 a frozen clock, an RPC proxy to it, a tap on its events exchange, and a helper that walks an
 institution through its filing."""
 import itertools
-import uuid
 
-import eventlet
 import pytest
-from kombu import Connection, Queue
-from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from registry.service import RegistryService
 from tests import builders as b
+from tests.bus import EventTap
 
 ADMIN_PASSWORD = "Admin#Test2026"
 PASSWORD = "Field#Pass2026"
@@ -41,7 +38,7 @@ def registry_config(service_config, now):
 @pytest.fixture
 def events(registry_config):
     """Every event the registry publishes from now on, read from its topic exchange."""
-    tap = EventTap(registry_config["AMQP_URI"], registry_config)
+    tap = EventTap(registry_config["AMQP_URI"], "registry")
     yield tap
     tap.close()
 
@@ -74,52 +71,6 @@ def admin(registry):
 @pytest.fixture
 def flow(registry, admin):
     return Flow(registry, admin)
-
-
-class EventTap:
-    """A private queue bound to `registry.events` with '#': sees every event, in order."""
-
-    def __init__(self, amqp_uri, config):
-        self.conn = Connection(amqp_uri)
-        self.channel = self.conn.channel()
-        exchange = get_event_exchange("registry", config)
-        self.queue = Queue(f"test-tap-{uuid.uuid4().hex}", exchange=exchange, routing_key="#",
-                           exclusive=True, auto_delete=True)(self.channel)
-        self.queue.declare()
-        self.seen = []
-
-    def collect(self):
-        while True:
-            message = self.queue.get(no_ack=True)
-            if message is None:
-                return self.seen
-            self.seen.append(message.payload)
-
-    def of(self, type_, subject=None):
-        return [e for e in self.collect()
-                if e["type"] == type_ and (subject is None or e["subject"] == subject)]
-
-    def wait_for(self, type_, subject=None, timeout=5.0):
-        """The first event of this type (and subject); polls the queue, does not sleep blindly."""
-        deadline = eventlet.hubs.get_hub().clock() + timeout
-        while True:
-            found = self.of(type_, subject)
-            if found:
-                return found[0]
-            if eventlet.hubs.get_hub().clock() > deadline:
-                raise AssertionError(f"no {type_} event for {subject}; saw "
-                                     f"{[e['type'] for e in self.seen]}")
-            eventlet.sleep(0.01)
-
-    def types(self, subject=None):
-        return [e["type"] for e in self.collect() if subject is None or e["subject"] == subject]
-
-    def close(self):
-        try:
-            self.queue.delete()
-        except Exception:  # noqa: BLE001 - the vhost may already be gone
-            pass
-        self.conn.release()
 
 
 _names = itertools.count(1)

@@ -60,13 +60,13 @@ def test_expired_certificates_calibrations_and_leases_are_obligations_with_their
     items = pending_obligations(inst, TODAY, RULE)
     assert items == [
         {"target": "staff", "item_id": "s1", "what": "赵强运维能力评定证书过期",
-         "since": date(2026, 9, 30), "due": date(2026, 10, 13), "overdue": False},
+         "since": date(2026, 9, 30), "due": date(2026, 10, 13), "due_provisional": False, "overdue": False},
         # 9-28 → 9-29 (1), 9-30 (2), 10-08 (3), 10-09 (4), 10-10 (5): overdue on the 12th
         {"target": "equipment", "item_id": "e1", "what": "设备pH计检定/校准过期",
-         "since": date(2026, 9, 28), "due": date(2026, 10, 10), "overdue": True},
+         "since": date(2026, 9, 28), "due": date(2026, 10, 10), "due_provisional": False, "overdue": True},
         # 10-09 → 10-10 Sat 调休 (1), 10-12 (2), 10-13 (3), 10-14 (4), 10-15 (5)
         {"target": "vehicles", "item_id": "v1", "what": "车辆沪B54321租赁合同到期",
-         "since": date(2026, 10, 9), "due": date(2026, 10, 15), "overdue": False},
+         "since": date(2026, 10, 9), "due": date(2026, 10, 15), "due_provisional": False, "overdue": False},
     ]
 
 
@@ -75,3 +75,15 @@ def test_an_institution_with_everything_valid_owes_nothing():
             "equipment": [], "vehicles": []}
     assert pending_obligations(inst, TODAY, RULE) == []
     assert pending_obligations({}, TODAY, RULE) == []
+
+
+def test_a_deadline_running_into_a_year_the_official_calendar_lacks_is_provisional():
+    # chinese_calendar 1.11 knows 2026 only; 2026-12-29 + 5 working days reaches into 2027,
+    # counted Monday to Friday there: 12-30, 12-31, then 2027-01-01 (Fri), 01-04, 01-05.
+    deadline = UpdateDeadline(5).deadline(date(2026, 12, 29))
+    assert deadline.provisional is True
+    assert deadline.date == date(2027, 1, 5)
+
+
+def test_a_deadline_inside_announced_years_is_not_provisional():
+    assert UpdateDeadline(5).deadline(date(2026, 6, 15)).provisional is False

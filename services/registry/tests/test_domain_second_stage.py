@@ -178,3 +178,32 @@ def test_the_two_enterprise_types_are_self_operating():
     assert is_self_operating("self_testing_om_enterprise")
     for t in ("testing", "om", "testing_om"):
         assert not is_self_operating(t)
+
+
+# ---- who may take O&M tasks now ----
+
+from registry.domain.institution import mask_id_number, task_ineligibility  # noqa: E402
+
+
+def test_a_published_complete_institution_may_take_tasks():
+    assert task_ineligibility(complete(status="published", valid_until=date(2029, 6, 15)), TODAY) == []
+
+
+def test_an_institution_not_yet_through_the_second_review_may_not_take_tasks():
+    assert task_ineligibility(complete(status="second_submitted"), TODAY) == ["备案尚未通过二审"]
+
+
+def test_an_expired_filing_may_not_take_tasks():
+    reasons = task_ineligibility(complete(status="published", valid_until=date(2026, 6, 14)), TODAY)
+    assert reasons == ["备案已过有效期"]
+
+
+def test_an_approved_institution_that_lost_its_only_certified_om_person_may_not_take_tasks():
+    inst = complete(status="published", valid_until=date(2029, 6, 15))
+    inst["staff"][0]["resigned"] = True
+    assert "至少需要一名持有效运维能力评定证书的运维人员" in task_ineligibility(inst, TODAY)
+
+
+def test_colleagues_see_only_the_ends_of_a_resident_id_number():
+    assert mask_id_number("310101199003071234") == "310***********1234"
+    assert mask_id_number(None) is None

@@ -214,3 +214,24 @@ def test_another_institution_cannot_link_my_staff(registry, institution_with_sta
         registry.create_sub_account(other_admin, {**b.account("thief0001"), "roles": ["field_staff"],
                                                   "staff_id": om_id})
     assert exc.value.field == "staff_id"
+
+
+def test_one_person_has_at_most_one_active_field_account(registry, institution_with_staff):
+    _, me, om_id, _ = institution_with_staff
+    registry.create_sub_account(me, {**b.account("field0101"), "roles": ["field_staff"], "staff_id": om_id})
+    with pytest.raises(ValidationFailed) as exc:
+        registry.create_sub_account(me, {**b.account("field0102"), "roles": ["field_staff"],
+                                         "staff_id": om_id})
+    assert exc.value.field == "staff_id"
+
+
+def test_colleagues_see_masked_id_numbers_and_events_carry_none(registry, institution_with_staff, events):
+    inst, me, om_id, _ = institution_with_staff
+    registry.create_sub_account(me, {**b.account("review0101"), "roles": ["reviewer"]})
+    reviewer = _login(registry, "review0101")["actor"]
+    full = registry.get_institution(me, inst["id"])["staff"][0]["id_number"]
+    masked = registry.get_institution(reviewer, inst["id"])["staff"][0]["id_number"]
+    assert "*" not in full and masked == full[:3] + "*" * 11 + full[-4:]
+    for event in events.collect():
+        for person in (event["data"].get("institution") or {}).get("staff", []):
+            assert "id_number" not in person

@@ -195,6 +195,6 @@ def test_a_certificate_that_expires_after_approval_becomes_an_obligation_with_it
     # 10-21 (1), 10-22 (2), 10-23 (3), 10-26 (4), 10-27 (5)
     assert view["update_obligations"] == [
         {"target": "staff", "item_id": view["staff"][0]["id"], "what": "赵强运维能力评定证书过期",
-         "since": "2026-10-20", "due": "2026-10-27", "overdue": False}]
+         "since": "2026-10-20", "due": "2026-10-27", "due_provisional": False, "overdue": False}]
     clock.set("2026-10-28T10:00:00+08:00")
     assert registry.get_institution(me, inst["id"])["update_obligations"][0]["overdue"] is True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from emss_common.workdays import add_working_days
+from emss_common.workdays import working_deadline
 
 CHANGE_TARGETS = {
     "basic": "基本信息",
@@ -33,7 +33,11 @@ class UpdateDeadline:
     working_days: int = 5
 
     def due(self, changed_on: date) -> date:
-        return add_working_days(changed_on, self.working_days)
+        return self.deadline(changed_on).date
+
+    def deadline(self, changed_on: date):
+        """The due date, provisional when it runs into a year the official calendar lacks."""
+        return working_deadline(changed_on, self.working_days)
 
     def is_late(self, changed_on: date, reported_on: date) -> bool:
         return reported_on > self.due(changed_on)
@@ -63,6 +67,6 @@ def pending_obligations(institution: dict, today: date, deadline: UpdateDeadline
 
 
 def _obligation(target, item, what, since, deadline, today):
-    due = deadline.due(since)
-    return {"target": target, "item_id": item.get("id"), "what": what,
-            "since": since, "due": due, "overdue": today > due}
+    due = deadline.deadline(since)
+    return {"target": target, "item_id": item.get("id"), "what": what, "since": since,
+            "due": due.date, "due_provisional": due.provisional, "overdue": today > due.date}

@@ -111,3 +111,25 @@ def second_stage_problems(institution: dict, today: date) -> list[Problem]:
         if vehicle_flags(v, today)["lease_status"] == "expired":
             problems.append(Problem(f"vehicles[{i}].lease_end", f"车辆{v.get('plate')}的租赁合同已到期"))
     return problems
+
+
+def task_ineligibility(institution: dict, today: date) -> list[str]:
+    """Why the institution may not take O&M tasks now; empty when it may. Approval alone is not
+    enough: the filing must still be valid and the institution still able to do the work."""
+    from .filing import may_take_tasks
+    reasons = []
+    if not may_take_tasks(institution["status"]):
+        reasons.append("备案尚未通过二审")
+    valid_until = institution.get("valid_until")
+    if valid_until and valid_until < today:
+        reasons.append("备案已过有效期")
+    if may_take_tasks(institution["status"]):
+        reasons.extend(p.message for p in second_stage_problems(institution, today))
+    return reasons
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """Resident ID numbers are personal data: colleagues see only the ends."""
+    if not value or len(value) < 8:
+        return value
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -19,7 +19,11 @@ from ..storage import get, insert, new_id
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
-LOCKOUT = LockoutPolicy()
+
+
+def lockout(ctx):
+    return LockoutPolicy(int(ctx.config.get("EMSS_LOGIN_MAX_FAILURES", 5)),
+                         int(ctx.config.get("EMSS_LOGIN_LOCK_MINUTES", 15)))
 
 
 def hash_password(password):
@@ -82,17 +86,19 @@ def login(ctx, payload):
     data = load(LoginSchema(), payload)
     accounts = ctx.db["accounts"]
     account = accounts.find_one({"username": data["username"]}, {"_id": 0})
+    policy = lockout(ctx)
     # One message for every failure: do not reveal which usernames exist.
-    failure = NotAuthenticated("用户名或密码错误，连续失败5次将锁定15分钟")
+    failure = NotAuthenticated(f"用户名或密码错误，连续失败{policy.max_failures}次将锁定"
+                               f"{policy.lock_minutes}分钟")
     if account is None:
         raise failure
-    if LOCKOUT.is_locked(account.get("failures", 0), account.get("last_failure"), ctx.now):
-        raise NotAuthenticated("登录失败次数过多，账户已临时锁定，请15分钟后再试")
+    if policy.is_locked(account.get("failures", 0), account.get("last_failure"), ctx.now):
+        raise NotAuthenticated(f"登录失败次数过多，账户已临时锁定，请{policy.lock_minutes}分钟后再试")
     try:
         _hasher.verify(account["password_hash"], data["password"])
     except (VerifyMismatchError, InvalidHashError):
         failures = account.get("failures", 0)
-        if LOCKOUT.locked_until(failures, account.get("last_failure")) is not None:
+        if policy.locked_until(failures, account.get("last_failure")) is not None:
             failures = 0  # the previous lock has expired: count afresh
         accounts.update_one({"id": account["id"]},
                             {"$set": {"failures": failures + 1, "last_failure": ctx.now}})
@@ -159,6 +165,9 @@ def create_sub_account(ctx, actor, payload):
             raise ValidationFailed("关联人员已离职", field="staff_id")
         if "field_staff" in data["roles"] and staff.get("technical_role") != "om_staff":
             raise ValidationFailed("运维人员账户须关联技术岗位为“运维人员”的人员", field="staff_id")
+        # One person, one account: field records are signed by the person behind it.
+        if ctx.db["accounts"].find_one({"staff_id": data["staff_id"], "active": True}):
+            raise ValidationFailed("该人员已有启用中的账户", field="staff_id")
     doc = create_account(ctx, data, data["roles"], institution_id=institution["id"],
                          enterprise_id=None, district=institution.get("district"),
                          staff_id=data.get("staff_id"), parent_account_id=actor.account_id)

@@ -192,12 +192,13 @@ def update_device(ctx, actor, device_id, payload):
 
 def _record_version(ctx, device, params, changed_on, actor, reason):
     rule = UpdateDeadline(int(ctx.config.get("EMSS_DEVICE_UPDATE_WORKING_DAYS", 5)))
-    due = rule.due(changed_on)
+    deadline_ = rule.deadline(changed_on)
+    due = deadline_.date
     versions = ctx.db["device_versions"]
     versions.update_many({"device_id": device["id"], "valid_to": None}, {"$set": {"valid_to": ctx.now}})
     ver = {"device_id": device["id"], "version": device["version"], "params": to_document(params),
            "valid_from": ctx.now, "valid_to": None, "changed_on": changed_on.isoformat(),
-           "due": due.isoformat(), "late": ctx.today > due, "reason": reason,
+           "due": due.isoformat(), "due_provisional": deadline_.provisional, "late": ctx.today > due, "reason": reason,
            "recorded_by": actor.to_dict(), "recorded_at": ctx.now}
     versions.insert_one(dict(ver))
     return ver

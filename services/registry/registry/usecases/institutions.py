@@ -11,13 +11,14 @@ from ..domain.changes import (UpdateDeadline, ChangeStatus, CHANGE_TARGETS, CHAN
 from ..domain.filing import FilingStatus, STATUS_LABELS, TRANSITIONS
 from ..domain.institution import (INSTITUTION_TYPES, CAPABILITIES, TECHNICAL_ROLES,
                                   VALIDITY_LABELS, is_self_operating, second_stage_problems,
-                                  staff_flags, equipment_flags, vehicle_flags)
+                                  staff_flags, equipment_flags, vehicle_flags, task_ineligibility,
+                                  mask_id_number)
 from ..domain.roles import (INSTITUTION_ADMIN, ENTERPRISE_USER, SYSADMIN, REGULATOR,
                             may_view_institution, may_edit_institution, may_review_institution,
                             covers_district, WHOLE_CITY)
 from ..schemas import (InstitutionRegistrationSchema, InstitutionBasicSchema, SECOND_STAGE_SCHEMAS,
                        TransitionSchema, ChangeRequestSchema, ChangeDecisionSchema,
-                       PublicQuerySchema, InstitutionQuerySchema)
+                       PublicQuerySchema, InstitutionQuerySchema, ChangeRequestQuerySchema)
 from ..storage import Audit, get, insert, new_id, keyword_filter, page
 from .accounts import create_account, public_account
 
@@ -125,7 +126,12 @@ def view(ctx, inst, actor):
         w.update(flags, lease_status_label=VALIDITY_LABELS.get(flags["lease_status"], "自有"))
     out["second_stage_problems"] = [p.to_dict() for p in second_stage_problems(_dated_inst(inst), today)]
     out["update_obligations"] = to_wire(pending_obligations(_dated_inst(inst), today, deadline(ctx)))
-    out["may_take_tasks"] = filing.may_take_tasks(inst["status"])
+    reasons = task_ineligibility(_dated_inst(inst), today)
+    out["may_take_tasks"] = not reasons
+    out["task_ineligibility"] = reasons
+    if actor is None or not _sees_personal_data(actor, inst):
+        for w in out.get("staff", []):
+            w["id_number"] = mask_id_number(w.get("id_number"))
     if actor is not None:
         out["allowed_actions"] = [
             {"action": a, "label": TRANSITIONS[a].label, "needs_reason": TRANSITIONS[a].needs_reason}
@@ -142,6 +148,10 @@ def view(ctx, inst, actor):
     return out
 
 
+def _sees_personal_data(actor, inst):
+    return may_edit_institution(actor, inst) or may_review_institution(actor, inst) or actor.has(SYSADMIN)
+
+
 def _dated(staff):
     cert = staff.get("certificate") or {}
     return {**staff, "certificate": {**cert, "valid_until": as_date(cert.get("valid_until"))} if cert else None}
@@ -149,6 +159,7 @@ def _dated(staff):
 
 def _dated_inst(inst):
     return {**inst,
+            "valid_until": as_date(inst.get("valid_until")),
             "staff": [_dated(s) for s in inst.get("staff", [])],
             "equipment": [{**e, "calibration_valid_until": as_date(e.get("calibration_valid_until"))}
                           for e in inst.get("equipment", [])],
@@ -159,8 +170,11 @@ def _dated_inst(inst):
 def snapshot(inst):
     """What other services keep of an institution (state transfer in events)."""
     keys = ("id", "name", "type", "credit_code", "district", "status", "self_operating",
-            "enterprise_id", "capabilities", "staff", "equipment", "vehicles", "valid_until")
-    return to_wire({k: inst.get(k) for k in keys})
+            "enterprise_id", "capabilities", "equipment", "vehicles", "valid_until")
+    out = to_wire({k: inst.get(k) for k in keys})
+    # Personal ID numbers stay in the registry; consumers key staff by their id.
+    out["staff"] = [to_wire({k: v for k, v in s.items() if k != "id_number"}) for s in inst.get("staff", [])]
+    return out
 
 
 def get_institution(ctx, actor, institution_id):
@@ -397,11 +411,12 @@ def submit_change_request(ctx, actor, institution_id, payload):
     if target != "basic" and op in ("update", "remove"):
         _find_item(inst.get(target, []), data["item_id"])
     rule = deadline(ctx)
-    due = rule.due(data["changed_on"])
+    deadline_ = rule.deadline(data["changed_on"])
+    due = deadline_.date
     cr = {"id": new_id(), "institution_id": inst["id"], "institution_name": inst["name"],
           "district": inst.get("district"), "target": target, "op": op,
           "item_id": data.get("item_id"), "payload": clean, "changed_on": data["changed_on"],
-          "due": due, "late": ctx.today > due, "note": data.get("note"),
+          "due": due, "due_provisional": deadline_.provisional, "late": ctx.today > due, "note": data.get("note"),
           "status": ChangeStatus.PENDING.value, "submitted_at": ctx.now,
           "submitted_by": actor.to_dict()}
     insert(ctx.db["change_requests"], cr)
@@ -421,7 +436,7 @@ def change_view(cr):
 
 
 def list_change_requests(ctx, actor, query):
-    query = query or {}
+    query = load(ChangeRequestQuerySchema(), query or {})
     mongo = {}
     if actor.has(SYSADMIN):
         pass
@@ -432,7 +447,7 @@ def list_change_requests(ctx, actor, query):
         mongo["institution_id"] = actor.institution_id
     else:
         raise Forbidden("无权查看信息变更申请")
-    if query.get("status") in CHANGE_STATUS_LABELS:
+    if query.get("status"):
         mongo["status"] = query["status"]
     if query.get("institution_id"):
         if mongo.get("institution_id", query["institution_id"]) != query["institution_id"]:
