@@ -13,8 +13,8 @@ import sys
 
 from prometheus_client import start_http_server
 
-from .broker import check_broker, BrokerUnavailable
-from .config import Settings, SERVICES, metrics_port
+from .broker import start_process
+from .config import SERVICES, metrics_port
 
 SERVICE_CLASSES = {
     "registry": "registry.service:RegistryService",
@@ -36,14 +36,9 @@ def main(argv=None):
         print(f"usage: python -m emss_common.launch <{'|'.join(SERVICES)}>", file=sys.stderr)
         return 2
     name = argv[0]
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
-    try:
-        check_broker(settings.amqp_uri)
-    except BrokerUnavailable as exc:
-        print(str(exc), file=sys.stderr)
-        return 3
+    settings, failed = start_process(name)
+    if failed:
+        return failed
 
     from nameko.runners import ServiceRunner
 

@@ -7,8 +7,6 @@ $set/$push/$inc/$addToSet, find_one_and_update, delete_one, create_index (unique
 from dataclasses import dataclass, field
 
 import pymongo
-from pymongo import ReturnDocument  # noqa: F401  (re-exported for services)
-from pymongo.errors import DuplicateKeyError  # noqa: F401
 
 from .embedded import open_embedded
 

@@ -1,5 +1,5 @@
 """Marshmallow at the edge of every service: load or raise ValidationFailed naming the field."""
-from marshmallow import ValidationError, EXCLUDE, RAISE  # noqa: F401
+from marshmallow import ValidationError
 
 from .errors import ValidationFailed
 

@@ -8,18 +8,13 @@ import sys  # noqa: E402
 
 from eventlet import wsgi  # noqa: E402
 
-from emss_common.broker import check_broker, BrokerUnavailable  # noqa: E402
-from emss_common.config import Settings  # noqa: E402
+from emss_common.broker import start_process  # noqa: E402
 
 
 def main():
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
-    try:
-        check_broker(settings.amqp_uri)
-    except BrokerUnavailable as exc:
-        print(str(exc), file=sys.stderr)
-        return 3
+    settings, failed = start_process("gateway")
+    if failed:
+        return failed
     from .app import create_app
     app = create_app(settings)
     listener = eventlet.listen((settings.gateway_host, settings.gateway_port))

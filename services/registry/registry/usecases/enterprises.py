@@ -9,7 +9,7 @@ from ..domain.devices import (OUTLET_KINDS, DEVICE_KINDS, device_kind_problem, f
                               changed_fields)
 from ..domain.roles import (ENTERPRISE_USER, SYSADMIN, REGULATOR, WHOLE_CITY,
                             may_view_enterprise, may_edit_enterprise)
-from ..schemas import (EnterpriseRegistrationSchema, EnterpriseSchema, OutletSchema, DeviceSchema,
+from ..schemas import (EnterpriseRegistrationSchema, EnterpriseSchema, OutletSchema,
                        DeviceChangeSchema, DeviceAsOfSchema, EnterpriseQuerySchema)
 from ..storage import Audit, get, insert, new_id, keyword_filter, page
 from .accounts import create_account, public_account

@@ -15,7 +15,7 @@ from ..domain.institution import (INSTITUTION_TYPES, CAPABILITIES, TECHNICAL_ROL
                                   mask_id_number)
 from ..domain.roles import (INSTITUTION_ADMIN, ENTERPRISE_USER, SYSADMIN, REGULATOR,
                             may_view_institution, may_edit_institution, may_review_institution,
-                            covers_district, WHOLE_CITY)
+                            WHOLE_CITY)
 from ..schemas import (InstitutionRegistrationSchema, InstitutionBasicSchema, SECOND_STAGE_SCHEMAS,
                        TransitionSchema, ChangeRequestSchema, ChangeDecisionSchema,
                        PublicQuerySchema, InstitutionQuerySchema, ChangeRequestQuerySchema)
