@@ -120,6 +120,7 @@ class ServiceBase:
     rpc_metrics = RpcMetrics()
     events = Events()
     OUTBOX_RETRY_AFTER = timedelta(seconds=30)
+    OUTBOX_KEEP_SENT = timedelta(days=7)
 
     @rpc
     def health(self):
@@ -139,6 +140,9 @@ class ServiceBase:
             event = row["event"]
             self.events.dispatch(event["type"], event)
             self.db["outbox"].update_one({"id": event["id"]}, {"$set": {"sent": True}})
+        # Sent events are kept a while for inspection, then dropped so the scan stays small.
+        self.db["outbox"].delete_many({"sent": True,
+                                       "created_at": {"$lt": self.clock.now() - self.OUTBOX_KEEP_SENT}})
 
 
 def idempotent(handler_name=None):

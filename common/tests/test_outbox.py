@@ -71,3 +71,20 @@ def test_health_answers_with_the_service_name_and_time(store_config):
                                 "time": "2026-06-15T02:00:00+00:00"}
     clock.advance(days=1)
     assert service.health()["time"].startswith("2026-06-16")
+
+
+def test_sent_events_are_dropped_from_the_outbox_after_a_week(store_config):
+    db, clock = _db(store_config), FrozenClock("2026-06-15T10:00:00+08:00")
+    event = _emitter(db, clock, lambda type_, ev: None).emit("device.changed", "d1", {"version": 2})
+
+    class Service(ServiceBase):
+        name = "registry"
+        db = Store("registry")
+
+    service = worker_factory(Service, db=db, clock=clock, events=Holder())
+    clock.advance(days=6)
+    service.relay_outbox()
+    assert db["outbox"].find_one({"id": event["id"]}) is not None
+    clock.advance(days=1, seconds=1)
+    service.relay_outbox()
+    assert db["outbox"].find_one({"id": event["id"]}) is None
