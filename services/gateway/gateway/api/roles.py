@@ -1,10 +1,6 @@
-"""Role names as the registry issues them (registry/domain/roles.py)."""
-INSTITUTION_ADMIN = "institution_admin"
-FIELD_STAFF = "field_staff"
-REVIEWER = "reviewer"
-ENTERPRISE_USER = "enterprise_user"
-REGULATOR = "regulator"
-SYSADMIN = "sysadmin"
+"""Groups of roles that API routes allow (role names: emss_common.actor)."""
+from emss_common.actor import (  # noqa: F401  (re-exported for the route modules)
+    ENTERPRISE_USER, FIELD_STAFF, INSTITUTION_ADMIN, REGULATOR, REVIEWER, SYSADMIN)
 
 INSTITUTION_MEMBERS = [INSTITUTION_ADMIN, FIELD_STAFF, REVIEWER]
 ANY_ROLE = [INSTITUTION_ADMIN, FIELD_STAFF, REVIEWER, ENTERPRISE_USER, REGULATOR, SYSADMIN]
