@@ -22,10 +22,40 @@ def make_gateway(service_config, health_timeout=3.0):
     return app
 
 
+# A Monday. Every service runs on a frozen clock; `clock.set(...)` moves them all together.
+NOW = "2026-11-23T10:00:00+08:00"
+
+
 @pytest.fixture
-def system(container_factory, service_config):
-    for cls in ALL_SERVICES:
-        container_factory(cls, service_config).start()
+def now():
+    return NOW
+
+
+class Clocks:
+    def __init__(self, containers):
+        self.clocks = [d.clock for c in containers for d in c.dependencies if type(d).__name__ == "Clock"]
+
+    def set(self, at):
+        for clock in self.clocks:
+            clock.set(at)
+
+
+@pytest.fixture
+def system_containers(container_factory, service_config, now):
+    config = {**service_config, "EMSS_FROZEN_NOW": now}
+    containers = [container_factory(cls, config) for cls in ALL_SERVICES]
+    for container in containers:
+        container.start()
+    return containers
+
+
+@pytest.fixture
+def clock(system_containers):
+    return Clocks(system_containers)
+
+
+@pytest.fixture
+def system(system_containers, service_config):
     app = make_gateway(service_config)
     yield app
     for pool in app.extensions["emss_pools"]:

@@ -143,6 +143,11 @@ class _DurableCollection(_MockCollection):
         return self._touched_docs
 
 
+# GridFS (photos, signatures, reports) over mongomock collections, journaled like the rest.
+from mongomock.gridfs import enable_gridfs_integration  # noqa: E402
+
+enable_gridfs_integration()
+
 # mongomock builds collections through this name; the subclass only adds journaling.
 mongomock.database.Collection = _DurableCollection
 mongomock.collection.Collection = _DurableCollection

@@ -3,7 +3,7 @@ from tests import builders as b
 from tests.bus import EventTap
 
 
-def test_device_changes_are_versioned_and_announced(anonymous, login, service_config):
+def test_device_changes_are_versioned_and_announced(anonymous, login, service_config, clock):
     status, reg = anonymous.post("/enterprises", {"enterprise": b.enterprise(), "account": b.account("dfhg")})
     assert status == 201, reg
     ent_id = reg["enterprise"]["id"]
@@ -16,6 +16,7 @@ def test_device_changes_are_versioned_and_announced(anonymous, login, service_co
         status, device = me.post(f"/outlets/{outlet['id']}/devices", {"device": b.cems(), "changed_on": "2026-11-20"})
         assert status == 201, device
         assert device["factor_name"] == "二氧化硫" and device["version"] == 1
+        clock.set("2026-11-23T15:00:00+08:00")
         changed = {**b.cems(), "velocity_field_coefficient": 1.25}
         status, device = me.put(f"/devices/{device['id']}", {"device": changed, "changed_on": "2026-11-20",
                                                             "reason": "速度场系数重新标定"})

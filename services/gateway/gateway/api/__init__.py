@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from emss_common.errors import ValidationFailed
 
@@ -34,6 +34,8 @@ def route(path, method, roles, summary, tag, body=None, query=None, status=200):
         @wraps(fn)
         def view(**kwargs):
             result = guarded(**kwargs)
+            if isinstance(result, Response):
+                return result
             return jsonify(result), status
         bp.add_url_rule(path, endpoint=fn.__name__, view_func=view, methods=[method])
         ROUTES.append(RouteDoc(bp.url_prefix + path, method, roles, summary, tag, body, query, status))
@@ -56,4 +58,4 @@ def args():
     return request.args.to_dict()
 
 
-from . import accounts, institutions, enterprises  # noqa: E402,F401  (routes register themselves)
+from . import accounts, institutions, enterprises, tasks  # noqa: E402,F401  (routes register themselves)

@@ -1,0 +1,74 @@
+"""The tasks service's collections. Registry data is a copy kept from registry events."""
+import uuid
+
+from pymongo.errors import DuplicateKeyError
+
+from emss_common.errors import Conflict, NotFound
+from emss_common.serial import to_document
+from emss_common.store import Index
+
+INDEXES = {
+    # copies of registry facts
+    "institutions": [Index([("id", 1)], unique=True)],
+    "enterprises": [Index([("id", 1)], unique=True), Index([("district", 1)])],
+    "outlets": [Index([("id", 1)], unique=True), Index([("enterprise_id", 1)])],
+    "devices": [Index([("id", 1)], unique=True), Index([("outlet_id", 1)])],
+    # own data
+    "contracts": [Index([("id", 1)], unique=True), Index([("institution_id", 1)]),
+                  Index([("enterprise_id", 1)])],
+    "contract_versions": [Index([("contract_id", 1), ("version", 1)], unique=True)],
+    "change_requests": [Index([("id", 1)], unique=True), Index([("subject_id", 1)])],
+    "tasks": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("status", 1)]),
+              Index([("enterprise_id", 1)])],
+    "task_versions": [Index([("task_id", 1), ("version", 1)], unique=True)],
+    "completions": [Index([("record_id", 1)], unique=True), Index([("task_id", 1), ("outlet_id", 1)])],
+    "sampling_tasks": [Index([("id", 1)], unique=True), Index([("institution_id", 1)])],
+    "reports": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("number", 1)], unique=True),
+                Index([("task_id", 1)])],
+    "audit": [Index([("subject_id", 1), ("at", 1)])],
+    "counters": [Index([("name", 1)], unique=True)],
+}
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def get(col, id_, what="记录"):
+    doc = col.find_one({"id": id_}, {"_id": 0})
+    if doc is None:
+        raise NotFound(f"{what}不存在", field="id")
+    return doc
+
+
+def insert(col, doc, conflict_field=None, conflict_message="记录已存在"):
+    try:
+        col.insert_one(to_document(doc))
+    except DuplicateKeyError:
+        raise Conflict(conflict_message, field=conflict_field) from None
+    return doc
+
+
+def upsert_newer(col, doc, occurred_at):
+    """Keep a copy from an event unless a newer event already wrote it (events may be reordered)."""
+    doc = {**to_document(doc), "_event_at": occurred_at}
+    try:
+        col.update_one({"id": doc["id"], "$or": [{"_event_at": {"$lt": occurred_at}},
+                                                 {"_event_at": {"$exists": False}}]},
+                       {"$set": doc}, upsert=True)
+    except DuplicateKeyError:
+        pass  # the stored copy is newer
+
+
+def next_number(db, name):
+    """A gap-free counter (report numbers)."""
+    from pymongo import ReturnDocument
+    row = db["counters"].find_one_and_update({"name": name}, {"$inc": {"value": 1}}, upsert=True,
+                                             return_document=ReturnDocument.AFTER)
+    return row["value"]
+
+
+def audit(db, subject_id, action, actor, at, **details):
+    from emss_common.events import actor_ref
+    db["audit"].insert_one(to_document({"id": new_id(), "subject_id": subject_id, "action": action,
+                                        "actor": actor_ref(actor), "at": at, **details}))
