@@ -50,11 +50,15 @@ def insert(col, doc, conflict_field=None, conflict_message="记录已存在"):
 
 
 def upsert_newer(col, doc, occurred_at):
-    """Keep a copy from an event unless a newer event already wrote it (events may be reordered)."""
+    """Keep a copy from an event unless a newer one is already kept: events of different types
+    travel on different queues and may arrive out of order. The source's version orders them."""
     doc = {**to_document(doc), "_event_at": occurred_at}
+    if doc.get("version") is not None:
+        newer = {"version": {"$lt": doc["version"]}}
+    else:
+        newer = {"_event_at": {"$lte": occurred_at}}
     try:
-        col.update_one({"id": doc["id"], "$or": [{"_event_at": {"$lt": occurred_at}},
-                                                 {"_event_at": {"$exists": False}}]},
+        col.update_one({"id": doc["id"], "$or": [newer, {"_event_at": {"$exists": False}}]},
                        {"$set": doc}, upsert=True)
     except DuplicateKeyError:
         pass  # the stored copy is newer

@@ -21,7 +21,7 @@ def register(ctx, payload):
     if ctx.db["accounts"].find_one({"username": account["username"]}):
         from emss_common.errors import Conflict
         raise Conflict("用户名已被登记", field="account.username")
-    doc = {"id": new_id(), **ent, "self_operating": False, "created_at": ctx.now}
+    doc = {"id": new_id(), **ent, "self_operating": False, "created_at": ctx.now, "version": 1}
     try:
         insert(ctx.db["enterprises"], doc, unique_field="credit_code")
     except Exception as exc:  # Conflict: name the nested field
@@ -70,9 +70,10 @@ def update_enterprise(ctx, actor, enterprise_id, payload):
     if data["credit_code"] != ent["credit_code"]:
         raise ValidationFailed("统一社会信用代码不能修改", field="credit_code")
     diff = changed_fields({k: ent.get(k) for k in data}, to_document(data))
-    ctx.db["enterprises"].update_one({"id": enterprise_id}, {"$set": to_document({**data, "updated_at": ctx.now})})
+    ctx.db["enterprises"].update_one({"id": enterprise_id}, {"$set": to_document({**data, "updated_at": ctx.now}),
+                                                              "$inc": {"version": 1}})
     Audit(ctx.db).record("enterprise", enterprise_id, "update", actor.to_dict(), ctx.now, changes=diff)
-    ent = {**ent, **to_document(data)}
+    ent = {**ent, **to_document(data), "version": ent.get("version", 1) + 1}
     ctx.events.emit("enterprise.updated", enterprise_id, {"enterprise": to_wire(ent), "changes": diff},
                     actor=actor.to_dict())
     return get_enterprise(ctx, actor, enterprise_id)
@@ -104,7 +105,7 @@ def outlet_view(o):
 def add_outlet(ctx, actor, enterprise_id, payload):
     _editable(ctx, actor, enterprise_id)
     data = load(OutletSchema(), payload)
-    doc = {"id": new_id(), "enterprise_id": enterprise_id, **data, "created_at": ctx.now}
+    doc = {"id": new_id(), "enterprise_id": enterprise_id, **data, "created_at": ctx.now, "version": 1}
     insert(ctx.db["outlets"], doc)
     Audit(ctx.db).record("outlet", doc["id"], "add", actor.to_dict(), ctx.now)
     ctx.events.emit("outlet.added", doc["id"], {"outlet": to_wire(doc)}, actor=actor.to_dict())
@@ -118,9 +119,10 @@ def update_outlet(ctx, actor, outlet_id, payload):
     if data["kind"] != outlet["kind"] and ctx.db["devices"].count_documents({"outlet_id": outlet_id}):
         raise ValidationFailed("排口已登记设备，不能更改排口类型", field="kind")
     diff = changed_fields({k: outlet.get(k) for k in data}, to_document(data))
-    ctx.db["outlets"].update_one({"id": outlet_id}, {"$set": to_document({**data, "updated_at": ctx.now})})
+    ctx.db["outlets"].update_one({"id": outlet_id}, {"$set": to_document({**data, "updated_at": ctx.now}),
+                                                      "$inc": {"version": 1}})
     Audit(ctx.db).record("outlet", outlet_id, "update", actor.to_dict(), ctx.now, changes=diff)
-    outlet = {**outlet, **to_document(data)}
+    outlet = {**outlet, **to_document(data), "version": outlet.get("version", 1) + 1}
     ctx.events.emit("outlet.updated", outlet_id, {"outlet": to_wire(outlet), "changes": diff},
                     actor=actor.to_dict())
     return outlet_view(outlet)

@@ -86,7 +86,7 @@ def _ensure_enterprise_for(ctx, basic):
            "district": basic["district"], "address": basic["address"],
            "legal_representative": basic["legal_representative"],
            "contact_person": basic["contact_person"], "contact_phone": basic["contact_phone"],
-           "industry": None, "self_operating": True, "created_at": ctx.now}
+           "industry": None, "self_operating": True, "created_at": ctx.now, "version": 1}
     insert(ctx.db["enterprises"], ent, unique_field="credit_code")
     ctx.events.emit("enterprise.registered", ent["id"], {"enterprise": to_wire(ent)})
     return ent["id"]
@@ -170,7 +170,7 @@ def _dated_inst(inst):
 def snapshot(inst):
     """What other services keep of an institution (state transfer in events)."""
     keys = ("id", "name", "type", "credit_code", "district", "status", "self_operating",
-            "enterprise_id", "capabilities", "equipment", "vehicles", "valid_until")
+            "enterprise_id", "capabilities", "equipment", "vehicles", "valid_until", "version")
     out = to_wire({k: inst.get(k) for k in keys})
     # Personal ID numbers stay in the registry; consumers key staff by their id.
     out["staff"] = [to_wire({k: v for k, v in s.items() if k != "id_number"}) for s in inst.get("staff", [])]
