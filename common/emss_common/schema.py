@@ -1,5 +1,5 @@
 """Marshmallow base for every EMSS schema: Chinese error messages, unknown fields refused."""
-from marshmallow import Schema, fields, RAISE
+from marshmallow import Schema, ValidationError, fields, validates_schema, RAISE
 
 _MESSAGES = {
     fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -46,3 +46,14 @@ def one_of(choices, required=True, **kw):
         kw.setdefault("load_default", None)
         kw.setdefault("allow_none", True)
     return fields.String(required=required, **kw)
+
+
+class DecisionSchema(StrictSchema):
+    """A reviewer's decision: approve, or reject with a reason."""
+    decision = one_of(("approve", "reject"))
+    reason = text(required=False, max_len=500)
+
+    @validates_schema
+    def _reason(self, data, **kwargs):
+        if data["decision"] == "reject" and not (data.get("reason") or "").strip():
+            raise ValidationError("驳回必须填写原因", field_name="reason")

@@ -3,7 +3,7 @@ import re
 
 from marshmallow import fields, validate, validates, validates_schema, post_load, ValidationError
 
-from emss_common.schema import StrictSchema, text, one_of
+from emss_common.schema import DecisionSchema, StrictSchema, text, one_of
 
 from .domain.codes import normalise_credit_code, normalise_resident_id, normalise_plate
 from .domain.devices import OUTLET_KINDS, DEVICE_KINDS
@@ -182,14 +182,7 @@ class ChangeRequestQuerySchema(StrictSchema):
     institution_id = text(required=False, max_len=64)
 
 
-class ChangeDecisionSchema(StrictSchema):
-    decision = one_of(("approve", "reject"))
-    reason = text(required=False, max_len=500)
-
-    @validates_schema
-    def _reason(self, data, **kwargs):
-        if data["decision"] == "reject" and not (data.get("reason") or "").strip():
-            raise ValidationError("驳回必须填写原因", field_name="reason")
+ChangeDecisionSchema = DecisionSchema  # a regulator's decision on a change request
 
 
 class PublicQuerySchema(StrictSchema):

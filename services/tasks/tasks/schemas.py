@@ -28,16 +28,6 @@ class ContractChangeSchema(StrictSchema):
     reason = text(max_len=500)
 
 
-class DecisionSchema(StrictSchema):
-    decision = one_of(("approve", "reject"))
-    reason = text(required=False, max_len=500)
-
-    @validates_schema
-    def _reason(self, data, **kwargs):
-        if data["decision"] == "reject" and not (data.get("reason") or "").strip():
-            raise ValidationError("驳回必须填写原因", field_name="reason")
-
-
 class ContractQuerySchema(StrictSchema):
     enterprise_id = text(required=False, max_len=64)   # 甲方筛选
     institution_id = text(required=False, max_len=64)

@@ -4,6 +4,7 @@ import base64
 from flask import Response, request
 
 from emss_common.errors import ValidationFailed
+from emss_common.schema import DecisionSchema
 from tasks import schemas as ts
 
 from . import route, services, body, args
@@ -56,7 +57,7 @@ def list_task_change_requests(actor):
 
 
 @route("/task-change-requests/<change_request_id>/decision", "POST", [REGULATOR],
-       "审核合同或任务的变更申请（approve / reject）", C, body=ts.DecisionSchema)
+       "审核合同或任务的变更申请（approve / reject）", C, body=DecisionSchema)
 def decide_task_change(actor, change_request_id):
     return services().tasks.decide_change_request(actor, change_request_id, body())
 

@@ -1,4 +1,5 @@
 """Enterprises (排污单位), their outlets (排口) and monitoring devices, versioned."""
+from emss_common.access import load_editable, load_visible
 from emss_common.clock import as_utc
 from emss_common.errors import Forbidden, NotFound, ValidationFailed
 from emss_common.serial import to_document, to_wire
@@ -37,17 +38,12 @@ def register(ctx, payload):
 
 
 def _visible(ctx, actor, enterprise_id):
-    ent = ctx.db["enterprises"].find_one({"id": enterprise_id}, {"_id": 0})
-    if ent is None or not may_view_enterprise(actor, ent):
-        raise NotFound("排污单位不存在", field="id")
-    return ent
+    return load_visible(ctx.db["enterprises"], enterprise_id, actor, may_view_enterprise, "排污单位")
 
 
 def _editable(ctx, actor, enterprise_id):
-    ent = _visible(ctx, actor, enterprise_id)
-    if not may_edit_enterprise(actor, ent):
-        raise Forbidden("只有本排污单位账户可以修改排口和设备信息")
-    return ent
+    return load_editable(ctx.db["enterprises"], enterprise_id, actor, may_view_enterprise,
+                         may_edit_enterprise, "排污单位", "只有本排污单位账户可以修改排口和设备信息")
 
 
 def get_enterprise(ctx, actor, enterprise_id):

@@ -1,6 +1,7 @@
 """Institution registration, 二审 information, the filing lifecycle, change requests, listings."""
 from datetime import timedelta
 
+from emss_common import access
 from emss_common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, Conflict
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
@@ -100,11 +101,7 @@ def _actor_dict(account):
 # ---------- reading ----------
 
 def load_visible(ctx, actor, institution_id):
-    inst = ctx.db["institutions"].find_one({"id": institution_id}, {"_id": 0})
-    # Someone else's institution is "not found", not "forbidden": do not confirm it exists.
-    if inst is None or not may_view_institution(actor, inst):
-        raise NotFound("机构不存在", field="id")
-    return inst
+    return access.load_visible(ctx.db["institutions"], institution_id, actor, may_view_institution, "机构")
 
 
 def view(ctx, inst, actor):

@@ -1,27 +1,25 @@
 """Contracts (合同管理): create, save, submit; afterwards only reviewed change requests."""
-from emss_common.errors import Forbidden, NotFound
+from emss_common.access import load_editable, load_visible
+from emss_common.errors import Forbidden
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
 from ..domain import contracts as rules
 from ..domain.access import may_edit, may_view, scope_query
-from ..schemas import ContractSchema, ContractChangeSchema, ContractQuerySchema, DecisionSchema
+from emss_common.schema import DecisionSchema
+
+from ..schemas import ContractSchema, ContractChangeSchema, ContractQuerySchema
 from ..storage import audit, get, insert, new_id
 from . import changes, replica
 
 
 def _load(ctx, actor, contract_id):
-    contract = ctx.db["contracts"].find_one({"id": contract_id}, {"_id": 0})
-    if contract is None or not may_view(actor, contract):
-        raise NotFound("合同不存在", field="id")
-    return contract
+    return load_visible(ctx.db["contracts"], contract_id, actor, may_view, "合同")
 
 
 def _editable(ctx, actor, contract_id):
-    contract = _load(ctx, actor, contract_id)
-    if not may_edit(actor, contract):
-        raise Forbidden("只有本机构主账户可以修改合同")
-    return contract
+    return load_editable(ctx.db["contracts"], contract_id, actor, may_view, may_edit, "合同",
+                         "只有本机构主账户可以修改合同")
 
 
 def view(contract):

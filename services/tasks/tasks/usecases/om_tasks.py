@@ -3,7 +3,8 @@ requests, due occurrences and the maintenance view."""
 import re
 
 from emss_common.clock import to_shanghai, as_utc
-from emss_common.errors import Forbidden, NotFound, ValidationFailed
+from emss_common.access import load_editable, load_visible
+from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.forms import form
 from emss_common.validation import load
@@ -13,7 +14,8 @@ from ..domain.access import may_edit, may_review, may_view, scope_query
 from ..domain.frequency import Frequency
 from ..domain.occurrences import STATUS_LABELS, occurrences, period_for, status_of
 from ..schemas import (TaskSchema, TaskChangeSchema, TransitionSchema, TaskQuerySchema,
-                       MaintenanceQuerySchema, OccurrenceQuerySchema, DecisionSchema)
+                       MaintenanceQuerySchema, OccurrenceQuerySchema)
+from emss_common.schema import DecisionSchema
 from ..storage import audit, get, insert, new_id
 from . import changes, replica
 
@@ -29,17 +31,12 @@ def _overrides(ctx):
 
 
 def _load(ctx, actor, task_id):
-    task = ctx.db["tasks"].find_one({"id": task_id}, {"_id": 0})
-    if task is None or not may_view(actor, task):
-        raise NotFound("运维任务不存在", field="id")
-    return task
+    return load_visible(ctx.db["tasks"], task_id, actor, may_view, "运维任务")
 
 
 def _editable(ctx, actor, task_id):
-    task = _load(ctx, actor, task_id)
-    if not may_edit(actor, task):
-        raise Forbidden("只有本机构主账户可以修改运维任务")
-    return task
+    return load_editable(ctx.db["tasks"], task_id, actor, may_view, may_edit, "运维任务",
+                         "只有本机构主账户可以修改运维任务")
 
 
 def _dated(task):

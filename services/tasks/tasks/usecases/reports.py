@@ -4,7 +4,8 @@ import hashlib
 
 import gridfs
 
-from emss_common.errors import Forbidden, NotFound, ValidationFailed
+from emss_common.access import load_visible
+from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
 
@@ -106,9 +107,7 @@ def list_reports(ctx, actor, query=None):
 
 
 def download(ctx, actor, report_id):
-    report = ctx.db["reports"].find_one({"id": report_id}, {"_id": 0})
-    if report is None or not may_view(actor, report):
-        raise NotFound("报告不存在", field="id")
+    report = load_visible(ctx.db["reports"], report_id, actor, may_view, "报告")
     fs = gridfs.GridFS(ctx.db, collection="report_files")
     from bson import ObjectId
     content = fs.get(ObjectId(report["file_id"])).read()

@@ -1,5 +1,6 @@
 """Self-monitoring sampling tasks (自行监测): the six stages of seed 002."""
-from emss_common.errors import Forbidden, NotFound, ValidationFailed
+from emss_common.access import load_editable, load_visible
+from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -22,16 +23,12 @@ def view(task):
 
 
 def _load(ctx, actor, task_id):
-    task = ctx.db["sampling_tasks"].find_one({"id": task_id}, {"_id": 0})
-    if task is None or not may_view(actor, task):
-        raise NotFound("采样任务不存在", field="id")
-    return task
+    return load_visible(ctx.db["sampling_tasks"], task_id, actor, may_view, "采样任务")
 
 
 def _editable(ctx, actor, task_id, *stages):
-    task = _load(ctx, actor, task_id)
-    if not may_edit(actor, task):
-        raise Forbidden("只有本机构主账户可以办理采样任务")
+    task = load_editable(ctx.db["sampling_tasks"], task_id, actor, may_view, may_edit, "采样任务",
+                         "只有本机构主账户可以办理采样任务")
     if stages:
         rules.ensure_stage(task, *stages)
     return task
@@ -139,25 +136,22 @@ def list_tasks(ctx, actor, query=None):
 
 def trip_departed(ctx, event):
     """A sampling trip left the site (fieldrecords, 离场签到)."""
-    trip = event["data"]["trip"]
-    task = ctx.db["sampling_tasks"].find_one({"id": trip["sampling_task_id"]})
-    if task is None:
-        return
-    trips = [t for t in task.get("trips", []) if t["id"] != trip["id"]]
-    previous = next((t for t in task.get("trips", []) if t["id"] == trip["id"]), {})
-    trips.append({"id": trip["id"], "departed": True, "confirmed": previous.get("confirmed", False)})
-    ctx.db["sampling_tasks"].update_one({"id": task["id"]}, {"$set": {"trips": trips}})
+    _update_trip(ctx, event["data"]["trip"], departed=True)
 
 
 def trip_confirmed(ctx, event):
     """The enterprise confirmed a trip before the team left (confirmation)."""
-    trip = event["data"]["trip"]
+    _update_trip(ctx, event["data"]["trip"], confirmed=True)
+
+
+def _update_trip(ctx, trip, **flags):
     task = ctx.db["sampling_tasks"].find_one({"id": trip["sampling_task_id"]})
     if task is None:
         return
-    trips = [t for t in task.get("trips", []) if t["id"] != trip["id"]]
     previous = next((t for t in task.get("trips", []) if t["id"] == trip["id"]), {})
-    trips.append({"id": trip["id"], "departed": previous.get("departed", False), "confirmed": True})
+    merged = {"id": trip["id"], "departed": previous.get("departed", False),
+              "confirmed": previous.get("confirmed", False), **flags}
+    trips = [t for t in task.get("trips", []) if t["id"] != trip["id"]] + [merged]
     ctx.db["sampling_tasks"].update_one({"id": task["id"]}, {"$set": {"trips": trips}})
 
 
