@@ -17,9 +17,19 @@ ERROR_SCHEMA = {
 }
 
 
+def schema_name(schema):
+    """Component names carry the owning package (registry.Transition vs tasks.Transition)."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    owner = cls.__module__.split(".")[0]
+    name = cls.__name__.removesuffix("Schema")
+    prefix = "" if owner == "emss_common" else owner.capitalize()
+    partial = getattr(schema, "partial", False) if not isinstance(schema, type) else False
+    return f"{prefix}{name}{'Partial' if partial else ''}"
+
+
 def build_spec():
     spec = APISpec(title="EMSS 环境监测社会化服务监管系统 API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
                    info={"description": "Errors are {\"error\": {\"code\", \"message\", \"field\"}}. "
                                         "x-roles lists the roles allowed to call each operation."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
