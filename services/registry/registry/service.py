@@ -43,6 +43,10 @@ class RegistryService(ServiceBase):
     def reference(self):
         return reference.reference()
 
+    @rpc
+    def export_facts(self):
+        return institutions.export_facts(self._ctx())
+
     # ----- accounts and sessions -----
     @rpc(expected_exceptions=EXPECTED)
     def login(self, payload):

@@ -3,8 +3,11 @@
 A thin nameko shell. It keeps its own copy of registry facts (institutions, enterprises, outlets,
 devices) from registry events, so validating a task never calls another service.
 """
+import logging
+
 from nameko.events import event_handler
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from emss_common.actor import Actor
 from emss_common.context import Context
@@ -31,9 +34,13 @@ def _on_registry(*types):
     return wrap
 
 
+log = logging.getLogger(__name__)
+
+
 class TasksService(ServiceBase):
     name = "tasks"
     db = Store("tasks", INDEXES)
+    registry = RpcProxy("registry")
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -58,6 +65,17 @@ class TasksService(ServiceBase):
     @idempotent()
     def on_device(self, event):
         replica.keep_device(self._ctx(), event)
+
+    @timer(interval=600)
+    def reconcile_registry(self):
+        """At start and every ten minutes: catch up on registry facts missed while this service
+        or its queues did not exist yet. Not on any request's path."""
+        try:
+            facts = self.registry.export_facts()
+        except Exception as exc:  # noqa: BLE001 - the registry may not be up yet; try again later
+            log.info("registry not reachable for reconciliation: %s", exc)
+            return
+        replica.reconcile(self._ctx(), facts, self.clock.now().isoformat())
 
     # ----- facts from the field -----
     @event_handler("fieldrecords", "record.submitted")

@@ -502,3 +502,16 @@ def _apply_change(ctx, inst, cr, actor):
             changes = {target: [i for i in items if i["id"] != cr["item_id"]]}
             diff = _diff(old, {})
     return _save(ctx, inst, changes, actor, "change_applied", change_request_id=cr["id"], changes=diff)
+
+
+def export_facts(ctx):
+    """Every registry fact other services copy, as the events carry them: lets a consumer whose
+    copy is new or has missed events catch up."""
+    from .enterprises import device_view, outlet_view
+    db = ctx.db
+    return {
+        "institutions": [snapshot(i) for i in db["institutions"].find({}, {"_id": 0})],
+        "enterprises": [to_wire(e) for e in db["enterprises"].find({}, {"_id": 0})],
+        "outlets": [outlet_view(o) for o in db["outlets"].find({}, {"_id": 0})],
+        "devices": [device_view(d) for d in db["devices"].find({}, {"_id": 0})],
+    }

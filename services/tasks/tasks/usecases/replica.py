@@ -24,6 +24,13 @@ def keep_device(ctx, event):
     upsert_newer(ctx.db["devices"], event["data"]["device"], event["occurred_at"])
 
 
+def reconcile(ctx, facts, at):
+    """Bring the copy up to date from the registry's export; newer copies are left alone."""
+    for collection in ("institutions", "enterprises", "outlets", "devices"):
+        for doc in facts.get(collection, []):
+            upsert_newer(ctx.db[collection], doc, at)
+
+
 def institution(ctx, institution_id):
     inst = ctx.db["institutions"].find_one({"id": institution_id}, {"_id": 0})
     if inst is None:
