@@ -6,7 +6,8 @@ devices) from registry events, so validating a task never calls another service.
 import logging
 
 from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.timer import timer
 
 from emss_common.actor import Actor
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 class TasksService(ServiceBase):
     name = "tasks"
     db = Store("tasks", INDEXES)
-    registry = RpcProxy("registry")
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -66,12 +66,15 @@ class TasksService(ServiceBase):
     def on_device(self, event):
         replica.keep_device(self._ctx(), event)
 
-    @timer(interval=600)
+    @timer(interval=600, eager=True)
     def reconcile_registry(self):
         """At start and every ten minutes: catch up on registry facts missed while this service
         or its queues did not exist yet. Not on any request's path."""
         try:
-            facts = self.registry.export_facts()
+            # A standalone proxy declares its reply queue before it asks: an in-service proxy may
+            # not be consuming yet when this fires at start, and the reply would be lost.
+            with ClusterRpcProxy(self.config, timeout=30) as rpc_:
+                facts = rpc_.registry.export_facts()
         except Exception as exc:  # noqa: BLE001 - the registry may not be up yet; try again later
             log.info("registry not reachable for reconciliation: %s", exc)
             return
