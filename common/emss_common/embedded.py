@@ -12,13 +12,13 @@ import threading
 
 import bson
 from bson.codec_options import CodecOptions
-from datetime import timezone
 import mongomock
 from mongomock import store as mstore
 from mongomock.collection import Collection as _MockCollection
 
 _HEADER = struct.Struct("<I")
-_CODEC = CodecOptions(tz_aware=True, tzinfo=timezone.utc)
+# mongomock keeps datetimes naive (UTC) inside and adds tzinfo on the way out: replay the same way.
+_CODEC = CodecOptions(tz_aware=False)
 _journal_lock = threading.RLock()
 
 

@@ -130,3 +130,15 @@ def test_memory_only_store_writes_no_files(tmp_path, monkeypatch):
     db["c"].insert_one({"n": 1})
     assert db["c"].count_documents({}) == 1
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_dates_written_before_and_after_a_reopen_sort_together(tmp_path):
+    # mongomock keeps datetimes naive inside; a replay that made them aware broke every sort.
+    from datetime import datetime, timezone
+    db = open_embedded("emss_t", str(tmp_path))
+    db["a"].insert_one({"n": 1, "at": datetime(2026, 11, 22, 1, tzinfo=timezone.utc)})
+    db = open_embedded("emss_t", str(tmp_path))
+    db["a"].insert_one({"n": 2, "at": datetime(2026, 11, 22, 2, tzinfo=timezone.utc)})
+    rows = list(db["a"].find({}).sort([("at", -1)]))
+    assert [r["n"] for r in rows] == [2, 1]
+    assert rows[0]["at"].tzinfo is not None and rows[1]["at"] == datetime(2026, 11, 22, 1, tzinfo=timezone.utc)

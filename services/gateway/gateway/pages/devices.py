@@ -3,7 +3,7 @@ recorded within the deadline. Whoever may see the enterprise may see it (the reg
 from flask import request
 
 from ..auth import AUTHENTICATED
-from . import bp, page, render, services
+from . import bp, page, render, services, reference
 
 PARAMETER_ORDER = ("kind", "factor_code", "name", "model", "brand", "origin", "method_principle",
                    "construction_status", "unit", "range_lower", "range_upper", "serial_number",
@@ -30,5 +30,7 @@ def device_history(actor, device_id):
     latest = versions[-1]["params"] if versions else {}
     back = request.args.get("back")
     back = back if back and back.startswith("/") and not back.startswith("//") else None
+    factors = {code: f"{f['name']}（{code}）" for table in reference()["factors"].values()
+               for code, f in table.items()}
     return render("device_history.html", device_id=device_id, rows=list(reversed(rows)),
-                  latest=latest, back=back)
+                  latest=latest, back=back, factors=factors)

@@ -38,6 +38,11 @@ FIELD_LABELS = {
     "detection_limit": "检出限", "pitot_coefficient": "皮托管系数", "functions": "支持功能",
     "mixed_sample_ready": "是否混样改造完成", "refrigerated": "是否具备冷藏功能",
     "changed_on": "变更发生日期", "reason": "原因",
+    "staff": "人员", "equipment": "设备", "vehicles": "运维车辆", "spare_parts": "备品备件",
+    "payload": "变更内容", "item_id": "条目", "target": "变更类别", "op": "变更方式",
+    "roles": "角色", "staff_id": "关联备案人员", "username": "用户名", "password": "密码",
+    "password_confirm": "确认密码", "old_password": "原密码", "new_password": "新密码",
+    "decision": "审核结论", "note": "说明",
 }
 
 AUDIT_ACTIONS = {
@@ -69,6 +74,7 @@ def field_label(name):
     if name in FIELD_LABELS:
         return FIELD_LABELS[name]
     tail = name.rsplit(".", 1)[-1]
+    tail = tail.split("[", 1)[0]  # "staff[0]" → "staff"
     return FIELD_LABELS.get(tail, name)
 
 
@@ -104,5 +110,5 @@ def number(value):
     if value is None or value == "":
         return "—"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)

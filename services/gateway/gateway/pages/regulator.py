@@ -60,13 +60,38 @@ def _action_label(action):
     return reference().get("filing_actions", {}).get(action, action)
 
 
+def current_items(actor, rows, limit=20):
+    """For each pending request, what it would change (the institution's item or basic info as it
+    is now), so the queue shows old → new. One read per institution, for the first `limit`."""
+    institutions, out = {}, {}
+    for cr in rows:
+        if cr["status"] != "pending":
+            continue
+        iid = cr["institution_id"]
+        if iid not in institutions:
+            if len(institutions) >= limit:
+                continue
+            institutions[iid], _ = attempt(services().registry.get_institution, actor, iid)
+        inst = institutions[iid]
+        if not inst:
+            continue
+        if cr["target"] == "basic":
+            out[cr["id"]] = inst
+        elif cr.get("item_id"):
+            out[cr["id"]] = next((i for i in inst.get(cr["target"], []) if i["id"] == cr["item_id"]), None)
+    return out
+
+
+def _queue(actor, status, **extra):
+    rows = services().registry.list_change_requests(actor, {"status": status} if status else {})
+    return render("regulator/changes.html", rows=rows, status=status, currents=current_items(actor, rows),
+                  tab="changes", **{"cr_error": None, "error_id": None, "cr_reason": None, **extra})
+
+
 @bp.get("/portal/regulator/changes")
 @page(READERS)
 def regulator_changes(actor):
-    status = request.args.get("status", "pending")
-    rows = services().registry.list_change_requests(actor, {"status": status} if status else {})
-    return render("regulator/changes.html", rows=rows, status=status, cr_error=None, error_id=None,
-                  cr_reason=None, tab="changes")
+    return _queue(actor, request.args.get("status", "pending"))
 
 
 @bp.post("/portal/regulator/changes/<change_request_id>/decision")
@@ -83,10 +108,8 @@ def regulator_change_decision(actor, change_request_id):
             return render("regulator/institution.html", error=None, reason="", tab="institutions",
                           cr_error=error, error_id=change_request_id, cr_reason=reason,
                           **_institution_context(actor, institution_id))
-        status = request.form.get("status", "pending")
-        rows = services().registry.list_change_requests(actor, {"status": status} if status else {})
-        return render("regulator/changes.html", rows=rows, status=status, cr_error=error,
-                      error_id=change_request_id, cr_reason=reason, tab="changes")
+        return _queue(actor, request.form.get("status", "pending"), cr_error=error,
+                      error_id=change_request_id, cr_reason=reason)
     flash(f"变更申请已{'通过并生效' if decision == 'approve' else '驳回'}：{result['institution_name']}")
     if institution_id:
         return redirect(url_for("pages.regulator_institution", institution_id=institution_id))

@@ -182,7 +182,7 @@ def plan_line(item, names=None):
 @bp.record_once
 def _task_globals(state):
     state.app.jinja_env.globals.update(
-        t_money=money, t_who=who, t_show=show, t_plan_line=plan_line, t_describe=describe_field,
+        t_money=money, t_who=who, t_msg=message_for, t_show=show, t_plan_line=plan_line, t_describe=describe_field,
         t_field_label=lambda f: TASK_FIELD_LABELS.get(f) or FIELD_LABELS.get(f) or f,
         t_audit_label=lambda a: AUDIT_LABELS.get(a, a), t_task_status=TASK_STATUS_LABELS,
         t_stage_labels=STAGE_LABELS, t_report_kinds=REPORT_KINDS, t_natures=NATURES,
