@@ -11,7 +11,7 @@ from tasks.domain.frequency import KINDS, Frequency
 from tasks.domain.reports import REPORT_FOR_FORM, REPORT_KINDS
 
 from . import attempt, bp, page, reference, render, services
-from .tasks_pages import (ADMIN, READERS, device_label, field_errors, id_names, is_admin, message_for,
+from .tasks_pages import (ADMIN, READERS, field_errors, id_names, is_admin, message_for,
                           query_args, today)
 
 LIST_STATES = {
@@ -342,6 +342,7 @@ def tasks_om_trail(actor, task_id):
     for i, v in enumerate(versions):
         before = versions[i - 1]["data"] if i else {}
         v["changed"] = [k for k in terms if i and before.get(k) != v["data"].get(k)]
+        v["previous_plan"] = before.get("plan") if i else None
     return render("tasks/trail.html", tab="om", kind="task", subject=task, trail=trail, terms=terms,
                   names=id_names(actor, task["enterprise_id"], task["institution_id"]))
 
@@ -368,10 +369,10 @@ def tasks_om_maintenance(actor, task_id):
     shown = items[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
     obligations, _ = attempt(tasks.report_obligations, actor, task_id)
     mine = is_admin(actor) and actor.get("institution_id") == result["task"]["institution_id"]
-    return render("tasks/maintenance.html", tab="om", m=result, task=result["task"], items=shown,
+    return render("tasks/maintenance.html", tab="om", mv=result, task=result["task"], items=shown,
                   offset=(number - 1) * PAGE_SIZE, pages=pages, query=query, view=view,
                   views=MAINTENANCE_VIEWS, error=error, obligations=obligations or [], mine=mine,
-                  report_for_form=REPORT_FOR_FORM)
+                  report_for_form=REPORT_FOR_FORM, today=today().isoformat())
 
 
 # ----- reports (上传报告 / 报告清单) -----

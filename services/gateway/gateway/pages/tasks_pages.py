@@ -7,7 +7,6 @@ see and do (an institution only its own records, a regulator only its jurisdicti
 only hide buttons that would be refused anyway.
 """
 import re
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 
@@ -38,7 +37,8 @@ TASK_FIELD_LABELS = {
     "record_ids": "关联表单", "file": "附件", "frequency": "频次", "form_kind": "运维内容",
     "points": "监测点位", "dates": "采样日期", "equipment_ids": "采样设备", "status": "状态",
     "stage": "阶段", "trips": "现场采样", "report": "监测报告", "scheme": "方案",
-    "decision": "审核结论",
+    "decision": "审核结论", "items": "监测项目", "factor": "监测项目", "method": "监测方法",
+    "new_point": "新增点位", "outlet_id": "点位", "longitude": "经度", "latitude": "纬度",
 }
 
 AUDIT_LABELS = {
@@ -140,6 +140,11 @@ def money(value):
         return str(value)
 
 
+def file_size(n):
+    n = n or 0
+    return f"{n} B" if n < 1024 else (f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB")
+
+
 def who(person):
     if not person:
         return "—"
@@ -179,10 +184,17 @@ def plan_line(item, names=None):
     return f"{outlet} · {item.get('title') or spec.get('name', item.get('form_kind'))} · {freq}".strip(" ·")
 
 
+def plan_delta(old, new, names=None):
+    """The plan lines a change removed and added (the rest stayed as they were)."""
+    before = [plan_line(p, names) for p in old or []]
+    after = [plan_line(p, names) for p in new or []]
+    return [line for line in before if line not in after], [line for line in after if line not in before]
+
+
 @bp.record_once
 def _task_globals(state):
     state.app.jinja_env.globals.update(
-        t_money=money, t_who=who, t_msg=message_for, t_show=show, t_plan_line=plan_line, t_describe=describe_field,
+        t_money=money, t_who=who, t_size=file_size, t_msg=message_for, t_show=show, t_plan_line=plan_line, t_plan_delta=plan_delta, t_describe=describe_field,
         t_field_label=lambda f: TASK_FIELD_LABELS.get(f) or FIELD_LABELS.get(f) or f,
         t_audit_label=lambda a: AUDIT_LABELS.get(a, a), t_task_status=TASK_STATUS_LABELS,
         t_stage_labels=STAGE_LABELS, t_report_kinds=REPORT_KINDS, t_natures=NATURES,
@@ -383,6 +395,7 @@ def tasks_contract_trail(actor, contract_id):
     for i, v in enumerate(versions):
         before = versions[i - 1]["data"] if i else {}
         v["changed"] = [k for k in CONTRACT_TERMS if i and before.get(k) != v["data"].get(k)]
+        v["previous_plan"] = None
     return render("tasks/trail.html", tab="contracts", kind="contract", subject=contract, trail=trail,
                   terms=CONTRACT_TERMS, names={contract["enterprise_id"]: contract["enterprise_name"]})
 
@@ -435,6 +448,12 @@ def _change_page(actor, change_request_id, error, reason):
     names = {}
     if cr["kind"] == "task":
         names = id_names(actor, cr["enterprise_id"], cr["institution_id"])
+        for c in cr["changes"]:
+            if c["field"] == "plan":
+                old = [plan_line(p, names) for p in c.get("old") or []]
+                new = [plan_line(p, names) for p in c.get("new") or []]
+                c["old_lines"] = [(line, line not in new) for line in old]
+                c["new_lines"] = [(line, line not in old) for line in new]
     return render("tasks/change.html", tab="changes", cr=cr, names=names, error=error, reason=reason)
 
 

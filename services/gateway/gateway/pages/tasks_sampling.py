@@ -7,8 +7,7 @@ from flask import flash, redirect, request, url_for
 from tasks.domain.sampling import STAGE_LABELS
 
 from . import attempt, bp, page, reference, render, services
-from .tasks_pages import (ADMIN, READERS, enterprise_options, field_errors, is_admin, message_for,
-                          query_args)
+from .tasks_pages import ADMIN, READERS, enterprise_options, field_errors, is_admin, message_for
 
 STEPS = ("commission", "scheme", "plan", "sampling", "management", "report")
 OUTLET_KINDS = {"wastewater": "废水", "flue_gas": "废气"}
