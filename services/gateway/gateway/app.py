@@ -90,6 +90,18 @@ def _ping(services, name):
         return name, "no answer"
 
 
+def _error_page(message, field, status):
+    """The error page keeps the header of whoever is logged in (when the registry answers)."""
+    context = {}
+    try:
+        from .auth import csrf_token, current_actor
+        from .pages import reference
+        context = {"actor": current_actor(), "csrf_token": csrf_token(), "ref": reference()}
+    except Exception:  # noqa: BLE001 - the error page must render even when services do not
+        context = {}
+    return render_template("error.html", message=message, field=field, status=status, **context), status
+
+
 def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -100,8 +112,7 @@ def _install_error_handlers(app):
         if not _wants_json():
             if isinstance(exc, NotAuthenticated):
                 return redirect(url_for("pages.login", next=request.full_path))
-            return render_template("error.html", message=exc.message, field=exc.field,
-                                   status=exc.http_status), exc.http_status
+            return _error_page(exc.message, exc.field, exc.http_status)
         return jsonify({"error": exc.to_dict()}), exc.http_status
 
     @app.errorhandler(RpcTimeout)
@@ -120,7 +131,7 @@ def _install_error_handlers(app):
         if _wants_json():
             return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": message,
                                       "field": None}}), exc.code
-        return render_template("error.html", message=message, field=None, status=exc.code), exc.code
+        return _error_page(message, None, exc.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
@@ -131,4 +142,4 @@ def _install_error_handlers(app):
 def _system_error(code, message, status):
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message, "field": None}}), status
-    return render_template("error.html", message=message, field=None, status=status), status
+    return _error_page(message, None, status)

@@ -66,3 +66,12 @@ def test_errors_have_one_shape(system):
     assert body == {"error": {"code": "not_found", "message": "页面或接口不存在", "field": None}}
     body = client.post("/api/v1/auth/login", json={"username": "nobody"}).get_json()
     assert body["error"]["field"] == "password"
+
+
+def test_an_error_page_keeps_the_logged_in_header(system):
+    from tests import builders as b
+    client = system.test_client()
+    client.post("/api/v1/institutions", json={"institution": b.institution(), "account": b.account("errpage")})
+    client.post("/login", data={"username": "errpage", "password": "Field#Pass2026"})
+    page = client.get("/no/such/page", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "页面或接口不存在" in page and "张明" in page and "退出" in page
