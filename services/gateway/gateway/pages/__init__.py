@@ -4,13 +4,12 @@ Pages call the same services as the API with the same role checks; a form error 
 form with the message next to the field it names.
 """
 import time
-from functools import wraps
 
 from flask import Blueprint, current_app, render_template, request
 
 from emss_common.errors import EmssError
 
-from ..auth import check_roles, check_csrf, csrf_token, current_actor
+from ..auth import csrf_token, current_actor, requires
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static")
@@ -30,17 +29,8 @@ def reference():
     return _reference["data"]
 
 
-def page(allowed):
-    """Guard a page like an API route: roles, then CSRF on cookie-session form posts."""
-    def wrap(fn):
-        @wraps(fn)
-        def inner(*args, **kwargs):
-            actor = check_roles(allowed)
-            check_csrf()
-            return fn(actor, *args, **kwargs)
-        inner.emss_roles = allowed
-        return inner
-    return wrap
+# Pages are guarded exactly like API routes: roles, then CSRF on cookie-session form posts.
+page = requires
 
 
 def render(template, **context):
