@@ -57,6 +57,18 @@ def decide(ctx, actor, cr_id, decision, reason, apply):
     return view(cr)
 
 
+def apply_new_version(ctx, actor, kind, cr):
+    """Approve = the proposed values become the record's next version, kept with who approved."""
+    col = ctx.db[f"{kind}s"]
+    subject = get(col, cr["subject_id"])
+    version = subject["version"] + 1
+    col.update_one({"id": subject["id"]},
+                   {"$set": {**cr["proposed"], "version": version, "updated_at": ctx.now}})
+    subject = {**subject, **cr["proposed"], "version": version}
+    save_version(ctx, kind, subject, cr["submitted_by"], cr["id"], actor.to_dict())
+    return subject
+
+
 def view(cr):
     out = to_wire(cr)
     out["status_label"] = CHANGE_STATUS_LABELS[cr["status"]]

@@ -9,7 +9,7 @@ from ..domain.access import may_edit, may_view, scope_query
 from emss_common.schema import DecisionSchema
 
 from ..schemas import ContractSchema, ContractChangeSchema, ContractQuerySchema
-from ..storage import audit, get, insert, new_id
+from ..storage import audit, insert, new_id
 from . import changes, replica
 
 
@@ -93,13 +93,7 @@ def decide_change(ctx, actor, cr_id, payload):
     data = load(DecisionSchema(), payload)
 
     def apply(cr):
-        contract = get(ctx.db["contracts"], cr["subject_id"])
-        version = contract["version"] + 1
-        ctx.db["contracts"].update_one({"id": contract["id"]},
-                                       {"$set": {**cr["proposed"], "version": version, "updated_at": ctx.now}})
-        contract = {**contract, **cr["proposed"], "version": version}
-        changes.save_version(ctx, "contract", contract, cr["submitted_by"], cr["id"], actor.to_dict())
-        return view(contract)
+        return view(changes.apply_new_version(ctx, actor, "contract", cr))
     return changes.decide(ctx, actor, cr_id, data["decision"], data.get("reason"), apply)
 
 

@@ -16,7 +16,7 @@ from ..domain.occurrences import STATUS_LABELS, occurrences, period_for, status_
 from ..schemas import (TaskSchema, TaskChangeSchema, TransitionSchema, TaskQuerySchema,
                        MaintenanceQuerySchema, OccurrenceQuerySchema)
 from emss_common.schema import DecisionSchema
-from ..storage import audit, get, insert, new_id
+from ..storage import audit, insert, new_id
 from . import changes, replica
 
 
@@ -166,12 +166,7 @@ def decide_change(ctx, actor, cr_id, payload):
     data = load(DecisionSchema(), payload)
 
     def apply(cr):
-        task = get(ctx.db["tasks"], cr["subject_id"])
-        version = task["version"] + 1
-        ctx.db["tasks"].update_one({"id": task["id"]},
-                                   {"$set": {**cr["proposed"], "version": version, "updated_at": ctx.now}})
-        task = {**task, **cr["proposed"], "version": version}
-        changes.save_version(ctx, "task", task, cr["submitted_by"], cr["id"], actor.to_dict())
+        task = changes.apply_new_version(ctx, actor, "task", cr)
         ctx.events.emit("task.changed", task["id"], {"task": snapshot(ctx, task)}, actor=actor.to_dict())
         return snapshot(ctx, task)
     return changes.decide(ctx, actor, cr_id, data["decision"], data.get("reason"), apply)
