@@ -4,12 +4,12 @@ import time
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
+from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from . import metrics
+from . import metrics, replica
 from .clock import clock_from_config
 from .events import make_event, ProcessedEvents
 from .store import Index, ensure_indexes, open_database, close_database
@@ -163,3 +163,63 @@ def idempotent(handler_name=None):
         inner.__doc__ = fn.__doc__
         return inner
     return wrap
+
+
+INSTITUTION_EVENTS = ("registered", "updated", "submitted", "first_approved", "first_returned",
+                      "second_submitted", "second_approved", "second_returned", "published",
+                      "change_approved")
+
+
+def on_events(source, *types):
+    """Stack one nameko event handler per event type on a method."""
+    def wrap(fn):
+        for t in types:
+            fn = event_handler(source, t)(fn)
+        return fn
+    return wrap
+
+
+class KeepsRegistryCopy:
+    """Mixin for a service that validates against registry facts: it keeps institutions,
+    enterprises, outlets and devices from registry events, and reconciles from the registry's
+    export at start and every ten minutes so facts published before its queues existed arrive."""
+
+    @on_events("registry", *(f"institution.{t}" for t in INSTITUTION_EVENTS))
+    @idempotent()
+    def on_institution(self, event):
+        replica.keep(self.db, "institutions", event, "institution")
+
+    @on_events("registry", "enterprise.registered", "enterprise.updated")
+    @idempotent()
+    def on_enterprise(self, event):
+        replica.keep(self.db, "enterprises", event, "enterprise")
+
+    @on_events("registry", "outlet.added", "outlet.updated")
+    @idempotent()
+    def on_outlet(self, event):
+        replica.keep(self.db, "outlets", event, "outlet")
+
+    @on_events("registry", "device.registered", "device.changed")
+    @idempotent()
+    def on_device(self, event):
+        replica.keep(self.db, "devices", event, "device")
+
+    @timer(interval=600, eager=True)
+    def reconcile_registry(self):
+        """Not on any request's path."""
+        facts = export_from(self.config, "registry")
+        if facts is not None:
+            replica.reconcile(self.db, facts, self.clock.now().isoformat())
+
+
+def export_from(config, service):
+    """Ask a source service for its export_facts, or None when it is not reachable yet."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+    try:
+        # A standalone proxy declares its reply queue before it asks: an in-service proxy may not
+        # be consuming yet when an eager timer fires at start, and the reply would be lost.
+        with ClusterRpcProxy(config, timeout=30) as rpc_:
+            return getattr(rpc_, service).export_facts()
+    except Exception as exc:  # noqa: BLE001 - the source may not be up yet; try again later
+        log.info("%s not reachable for reconciliation: %s", service, exc)
+        return None

@@ -1,84 +1,31 @@
 """The tasks service: contracts, O&M tasks and plans, sampling tasks, report uploads.
 
-A thin nameko shell. It keeps its own copy of registry facts (institutions, enterprises, outlets,
-devices) from registry events, so validating a task never calls another service.
+A thin nameko shell. It keeps its own copy of registry facts (KeepsRegistryCopy), so validating a
+task never calls another service.
 """
-import logging
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
-from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.timer import timer
 
 from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import ServiceBase, Store, idempotent
+from emss_common.nameko_deps import KeepsRegistryCopy, ServiceBase, Store, idempotent
 
 from .storage import INDEXES
-from .usecases import contracts, om_tasks, replica, reports, reviews, sampling
+from .usecases import contracts, om_tasks, reports, reviews, sampling
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 
-INSTITUTION_EVENTS = ("registered", "updated", "submitted", "first_approved", "first_returned",
-                      "second_submitted", "second_approved", "second_returned", "published",
-                      "change_approved")
 
 
-def _on_registry(*types):
-    """Stack one nameko event handler per registry event type on a method."""
-    def wrap(fn):
-        for t in types:
-            fn = event_handler("registry", t)(fn)
-        return fn
-    return wrap
-
-
-log = logging.getLogger(__name__)
-
-
-class TasksService(ServiceBase):
+class TasksService(KeepsRegistryCopy, ServiceBase):
     name = "tasks"
     db = Store("tasks", INDEXES)
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
-
-    # ----- the registry copy -----
-    @_on_registry(*(f"institution.{t}" for t in INSTITUTION_EVENTS))
-    @idempotent()
-    def on_institution(self, event):
-        replica.keep_institution(self._ctx(), event)
-
-    @_on_registry("enterprise.registered", "enterprise.updated")
-    @idempotent()
-    def on_enterprise(self, event):
-        replica.keep_enterprise(self._ctx(), event)
-
-    @_on_registry("outlet.added", "outlet.updated")
-    @idempotent()
-    def on_outlet(self, event):
-        replica.keep_outlet(self._ctx(), event)
-
-    @_on_registry("device.registered", "device.changed")
-    @idempotent()
-    def on_device(self, event):
-        replica.keep_device(self._ctx(), event)
-
-    @timer(interval=600, eager=True)
-    def reconcile_registry(self):
-        """At start and every ten minutes: catch up on registry facts missed while this service
-        or its queues did not exist yet. Not on any request's path."""
-        try:
-            # A standalone proxy declares its reply queue before it asks: an in-service proxy may
-            # not be consuming yet when this fires at start, and the reply would be lost.
-            with ClusterRpcProxy(self.config, timeout=30) as rpc_:
-                facts = rpc_.registry.export_facts()
-        except Exception as exc:  # noqa: BLE001 - the registry may not be up yet; try again later
-            log.info("registry not reachable for reconciliation: %s", exc)
-            return
-        replica.reconcile(self._ctx(), facts, self.clock.now().isoformat())
 
     # ----- facts from the field -----
     @event_handler("fieldrecords", "record.submitted")
@@ -100,6 +47,11 @@ class TasksService(ServiceBase):
     @idempotent()
     def on_trip_confirmed(self, event):
         sampling.trip_confirmed(self._ctx(), event)
+
+    @rpc
+    def export_facts(self):
+        """Tasks and sampling tasks as other services keep them (their reconciliation)."""
+        return om_tasks.export_facts(self._ctx())
 
     # ----- contracts -----
     @rpc(expected_exceptions=EXPECTED)

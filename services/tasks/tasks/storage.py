@@ -1,18 +1,15 @@
-"""The tasks service's collections. Registry data is a copy kept from registry events."""
+"""The tasks service's collections. Registry data is a copy kept from registry events (emss_common.replica)."""
 import uuid
 
 from pymongo.errors import DuplicateKeyError
 
 from emss_common.errors import Conflict, NotFound
 from emss_common.serial import to_document
+from emss_common.replica import REGISTRY_INDEXES
 from emss_common.store import Index
 
 INDEXES = {
-    # copies of registry facts
-    "institutions": [Index([("id", 1)], unique=True)],
-    "enterprises": [Index([("id", 1)], unique=True), Index([("district", 1)])],
-    "outlets": [Index([("id", 1)], unique=True), Index([("enterprise_id", 1)])],
-    "devices": [Index([("id", 1)], unique=True), Index([("outlet_id", 1)])],
+    **REGISTRY_INDEXES,
     # own data
     "contracts": [Index([("id", 1)], unique=True), Index([("institution_id", 1)]),
                   Index([("enterprise_id", 1)])],
@@ -47,21 +44,6 @@ def insert(col, doc, conflict_field=None, conflict_message="记录已存在"):
     except DuplicateKeyError:
         raise Conflict(conflict_message, field=conflict_field) from None
     return doc
-
-
-def upsert_newer(col, doc, occurred_at):
-    """Keep a copy from an event unless a newer one is already kept: events of different types
-    travel on different queues and may arrive out of order. The source's version orders them."""
-    doc = {**to_document(doc), "_event_at": occurred_at}
-    if doc.get("version") is not None:
-        newer = {"version": {"$lt": doc["version"]}}
-    else:
-        newer = {"_event_at": {"$lte": occurred_at}}
-    try:
-        col.update_one({"id": doc["id"], "$or": [newer, {"_event_at": {"$exists": False}}]},
-                       {"$set": doc}, upsert=True)
-    except DuplicateKeyError:
-        pass  # the stored copy is newer
 
 
 def next_number(db, name):

@@ -1,56 +1,26 @@
-"""The copy of registry facts this service validates against, kept from registry events."""
+"""The registry facts this service validates against (copies kept by emss_common.replica)."""
 from datetime import date
 
-from emss_common.errors import NotFound, ValidationFailed
-
-from ..storage import upsert_newer
+from emss_common import replica as copies
+from emss_common.errors import ValidationFailed
 
 APPROVED = ("second_approved", "published")
 
 
-def keep_institution(ctx, event):
-    upsert_newer(ctx.db["institutions"], event["data"]["institution"], event["occurred_at"])
-
-
-def keep_enterprise(ctx, event):
-    upsert_newer(ctx.db["enterprises"], event["data"]["enterprise"], event["occurred_at"])
-
-
-def keep_outlet(ctx, event):
-    upsert_newer(ctx.db["outlets"], event["data"]["outlet"], event["occurred_at"])
-
-
-def keep_device(ctx, event):
-    upsert_newer(ctx.db["devices"], event["data"]["device"], event["occurred_at"])
-
-
-def reconcile(ctx, facts, at):
-    """Bring the copy up to date from the registry's export; newer copies are left alone."""
-    for collection in ("institutions", "enterprises", "outlets", "devices"):
-        for doc in facts.get(collection, []):
-            upsert_newer(ctx.db[collection], doc, at)
-
-
 def institution(ctx, institution_id):
-    inst = ctx.db["institutions"].find_one({"id": institution_id}, {"_id": 0})
-    if inst is None:
-        raise NotFound("机构不存在或尚未同步", field="institution_id")
-    return inst
+    return copies.institution(ctx.db, institution_id)
 
 
 def enterprise(ctx, enterprise_id, field="enterprise_id"):
-    ent = ctx.db["enterprises"].find_one({"id": enterprise_id}, {"_id": 0})
-    if ent is None:
-        raise ValidationFailed("排污单位不在名录中", field=field)
-    return ent
+    return copies.enterprise(ctx.db, enterprise_id, field)
 
 
 def outlets_of(ctx, enterprise_id):
-    return {o["id"]: o for o in ctx.db["outlets"].find({"enterprise_id": enterprise_id}, {"_id": 0})}
+    return copies.outlets_of(ctx.db, enterprise_id)
 
 
 def devices_of(ctx, enterprise_id):
-    return {d["id"]: d for d in ctx.db["devices"].find({"enterprise_id": enterprise_id}, {"_id": 0})}
+    return copies.devices_of(ctx.db, enterprise_id)
 
 
 def ensure_may_take_tasks(inst, today: date, field="institution_id"):

@@ -1,0 +1,81 @@
+"""Copies of another service's facts, kept from its events (DESIGN.md: a service that needs
+another's data keeps its own copy, so a request crosses at most one RPC hop).
+
+Events of different types travel on different queues and may arrive out of order, and a service
+may start after facts were published: copies are ordered by the source's version and topped up by
+reconciliation from the source's export.
+"""
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from .errors import NotFound, ValidationFailed
+from .serial import to_document
+from .store import Index
+
+REGISTRY_COLLECTIONS = ("institutions", "enterprises", "outlets", "devices")
+
+REGISTRY_INDEXES = {
+    "institutions": [Index([("id", 1)], unique=True)],
+    "enterprises": [Index([("id", 1)], unique=True), Index([("district", 1)])],
+    "outlets": [Index([("id", 1)], unique=True), Index([("enterprise_id", 1)])],
+    "devices": [Index([("id", 1)], unique=True), Index([("outlet_id", 1)])],
+}
+
+
+def upsert_newer(col, doc, occurred_at):
+    """Keep a copy unless a newer one is already kept. The source's version orders copies; without
+    one, the event time does."""
+    occurred_at = _utc(occurred_at)
+    doc = {**to_document(doc), "_event_at": occurred_at}
+    if doc.get("version") is not None:
+        # A version counts changes of content, not of status (a task keeps version 1 from applied
+        # to approved): within one version the later event wins.
+        newer = {"$or": [{"version": {"$lt": doc["version"]}},
+                         {"version": doc["version"], "_event_at": {"$lte": occurred_at}}]}
+    else:
+        newer = {"_event_at": {"$lte": occurred_at}}
+    try:
+        col.update_one({"id": doc["id"], "$or": [newer, {"_event_at": {"$exists": False}}]},
+                       {"$set": doc}, upsert=True)
+    except DuplicateKeyError:
+        pass  # the stored copy is newer
+
+
+def _utc(at):
+    """Times are compared as strings: all in UTC, as events carry them (a reconciliation passes
+    its local time)."""
+    return datetime.fromisoformat(str(at)).astimezone(timezone.utc).isoformat()
+
+
+def keep(db, collection, event, key):
+    upsert_newer(db[collection], event["data"][key], event["occurred_at"])
+
+
+def reconcile(db, facts, at, collections=REGISTRY_COLLECTIONS):
+    """Bring copies up to date from a source's export; newer copies are left alone."""
+    for collection in collections:
+        for doc in facts.get(collection, []):
+            upsert_newer(db[collection], doc, at)
+
+
+def institution(db, institution_id, field="institution_id"):
+    inst = db["institutions"].find_one({"id": institution_id}, {"_id": 0})
+    if inst is None:
+        raise NotFound("机构不存在或尚未同步", field=field)
+    return inst
+
+
+def enterprise(db, enterprise_id, field="enterprise_id"):
+    ent = db["enterprises"].find_one({"id": enterprise_id}, {"_id": 0})
+    if ent is None:
+        raise ValidationFailed("排污单位不在名录中", field=field)
+    return ent
+
+
+def outlets_of(db, enterprise_id):
+    return {o["id"]: o for o in db["outlets"].find({"enterprise_id": enterprise_id}, {"_id": 0})}
+
+
+def devices_of(db, enterprise_id):
+    return {d["id"]: d for d in db["devices"].find({"enterprise_id": enterprise_id}, {"_id": 0})}
