@@ -13,6 +13,10 @@ DEFAULT_METRICS_PORTS = {
 }
 
 
+# Environment variables with these prefixes reach the services' config (ctx.setting reads them).
+RULE_PREFIXES = ("EMSS_", "FIELD_")
+
+
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str
@@ -25,6 +29,16 @@ class Settings:
     admin_username: str
     admin_password: str | None
     session_hours: float
+    # Rule settings ([S]/[D] values of DOMAIN.md) passed to every service's config by name.
+    overrides: tuple = ()
+    # WeChat official account (gateway only): see services/gateway/gateway/wechat/__init__.py.
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_oauth: str = "simulator"
+    # The address people reach the gateway at (WeChat menu links, OAuth redirect); unset = the request's.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env=None):
@@ -40,11 +54,19 @@ class Settings:
             admin_username=env.get("EMSS_ADMIN_USERNAME", "admin"),
             admin_password=env.get("EMSS_ADMIN_PASSWORD") or None,
             session_hours=float(env.get("EMSS_SESSION_HOURS", "8")),
+            overrides=tuple(sorted((k, v) for k, v in env.items() if k.startswith(RULE_PREFIXES))),
+            wechat_token=env.get("WECHAT_TOKEN") or None,
+            wechat_app_id=env.get("WECHAT_APP_ID") or None,
+            wechat_app_secret=env.get("WECHAT_APP_SECRET") or None,
+            wechat_aes_key=env.get("WECHAT_AES_KEY") or None,
+            wechat_oauth=(env.get("WECHAT_OAUTH") or "simulator").strip().lower(),
+            public_url=(env.get("EMSS_PUBLIC_URL") or "").strip().rstrip("/") or None,
         )
 
     def nameko_config(self, service=None):
         """The config dict a nameko container of `service` runs with."""
         cfg = {
+            **dict(self.overrides),
             "AMQP_URI": self.amqp_uri,
             "EMSS_DATA_DIR": self.data_dir,
             "serializer": "json",

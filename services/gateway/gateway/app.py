@@ -47,6 +47,10 @@ def create_app(settings=None, services=None, health_timeout=3.0):
     from .pages import bp as pages_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    from .pages.wx import bp as wx_bp
+    from .wechat import install as install_wechat
+    app.register_blueprint(wx_bp)
+    install_wechat(app, settings)
     _install_system_routes(app)
     _install_error_handlers(app)
     return app
@@ -99,7 +103,13 @@ def _error_page(message, field, status):
         context = {"actor": current_actor(), "csrf_token": csrf_token(), "ref": reference()}
     except Exception:  # noqa: BLE001 - the error page must render even when services do not
         context = {}
-    return render_template("error.html", message=message, field=field, status=status, **context), status
+    template = "wx/error.html" if _is_wx() else "error.html"
+    return render_template(template, message=message, field=field, status=status, **context), status
+
+
+def _is_wx():
+    """The WeChat H5 pages: phone layout, and sign-in through WeChat rather than the password form."""
+    return request.path == "/wx" or request.path.startswith("/wx/")
 
 
 def _wants_json():
@@ -111,6 +121,9 @@ def _install_error_handlers(app):
     def emss_error(exc):
         if not _wants_json():
             if isinstance(exc, NotAuthenticated):
+                if _is_wx():  # a form post cannot be replayed after sign-in: back to the home then
+                    back = request.full_path if request.method == "GET" else None
+                    return redirect(url_for("wx.oauth_start", next=back))
                 return redirect(url_for("pages.login", next=request.full_path))
             return _error_page(exc.message, exc.field, exc.http_status)
         return jsonify({"error": exc.to_dict()}), exc.http_status

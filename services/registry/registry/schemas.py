@@ -12,6 +12,7 @@ from .domain.institution import (INSTITUTION_TYPES, CAPABILITIES, TECHNICAL_ROLE
                                  EDUCATION_LEVELS)
 from .domain.roles import DISTRICTS, SUB_ACCOUNT_ROLES, WHOLE_CITY
 from .domain.accounts import USERNAME, password_problem
+from .domain.wechat import OPENID
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{8})$")
 
@@ -202,6 +203,15 @@ class InstitutionQuerySchema(PublicQuerySchema):
 class LoginSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class WechatOpenIdSchema(StrictSchema):
+    openid = fields.String(required=True, validate=validate.Regexp(
+        OPENID, error="微信用户标识（openid）格式不正确"))
+
+
+class WechatBindSchema(LoginSchema, WechatOpenIdSchema):
+    """Binding a WeChat user proves the account with its username and password, like a login."""
 
 
 class SubAccountSchema(AccountSchema):

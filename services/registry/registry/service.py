@@ -11,7 +11,7 @@ from emss_common.nameko_deps import ServiceBase, Store
 
 from .domain.roles import Actor
 from .storage import INDEXES
-from .usecases import Context, accounts, institutions, enterprises, reference
+from .usecases import Context, accounts, institutions, enterprises, reference, wechat
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition,
             NotAuthenticated)
@@ -83,6 +83,23 @@ class RegistryService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_accounts(self, actor, role=None):
         return accounts.list_accounts(self._ctx(), Actor.from_dict(actor), role)
+
+    # ----- WeChat bindings (the gateway has already exchanged the OAuth code for the openid) -----
+    @rpc(expected_exceptions=EXPECTED)
+    def wechat_login(self, openid):
+        return wechat.wechat_login(self._ctx(), openid)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bind_wechat(self, openid, username, password):
+        return wechat.bind_wechat(self._ctx(), openid, username, password)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unbind_wechat(self, actor):
+        return wechat.unbind_wechat(self._ctx(), Actor.from_dict(actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def wechat_binding(self, actor):
+        return wechat.wechat_binding(self._ctx(), Actor.from_dict(actor))
 
     # ----- institutions and filing -----
     @rpc(expected_exceptions=EXPECTED)

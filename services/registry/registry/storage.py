@@ -13,7 +13,10 @@ INDEXES = {
                      Index([("status", 1), ("district", 1)])],
     "accounts": [Index([("id", 1)], unique=True), Index([("username", 1)], unique=True),
                  Index([("institution_id", 1)]), Index([("enterprise_id", 1)])],
-    "sessions": [Index([("token_hash", 1)], unique=True), Index([("account_id", 1)])],
+    "sessions": [Index([("token_hash", 1)], unique=True), Index([("account_id", 1)]),
+                 Index([("openid", 1)], sparse=True)],
+    # One WeChat user ↔ one account, both ways.
+    "wechat_bindings": [Index([("openid", 1)], unique=True), Index([("account_id", 1)], unique=True)],
     "audit": [Index([("subject_type", 1), ("subject_id", 1), ("at", 1)])],
     "change_requests": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("status", 1)])],
     "enterprises": [Index([("id", 1)], unique=True), Index([("credit_code", 1)], unique=True),

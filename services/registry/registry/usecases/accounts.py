@@ -84,8 +84,14 @@ def bootstrap_admin(ctx):
 
 def login(ctx, payload):
     data = load(LoginSchema(), payload)
+    return issue_session(ctx, authenticate(ctx, data["username"], data["password"]))
+
+
+def authenticate(ctx, username, password):
+    """The active account with this username and password, counting failures toward lock-out.
+    Shared by login and WeChat binding, so a binding form is no way around the lock."""
     accounts = ctx.db["accounts"]
-    account = accounts.find_one({"username": data["username"]}, {"_id": 0})
+    account = accounts.find_one({"username": username}, {"_id": 0})
     policy = lockout(ctx)
     # One message for every failure: do not reveal which usernames exist.
     failure = NotAuthenticated(f"用户名或密码错误，连续失败{policy.max_failures}次将锁定"
@@ -95,7 +101,7 @@ def login(ctx, payload):
     if policy.is_locked(account.get("failures", 0), account.get("last_failure"), ctx.now):
         raise NotAuthenticated(f"登录失败次数过多，账户已临时锁定，请{policy.lock_minutes}分钟后再试")
     try:
-        _hasher.verify(account["password_hash"], data["password"])
+        _hasher.verify(account["password_hash"], password)
     except (VerifyMismatchError, InvalidHashError):
         failures = account.get("failures", 0)
         if policy.locked_until(failures, account.get("last_failure")) is not None:
@@ -106,11 +112,18 @@ def login(ctx, payload):
     if not account.get("active", True):
         raise NotAuthenticated("账户已停用，请联系机构主账户或管理员")
     accounts.update_one({"id": account["id"]}, {"$set": {"failures": 0, "last_failure": None}})
+    return account
+
+
+def issue_session(ctx, account, **origin):
+    """A new session token for the account; `origin` (e.g. via/openid) is kept on the session
+    so that unbinding a WeChat user can end the sessions it opened."""
     token = secrets.token_urlsafe(32)
     hours = float(ctx.config.get("EMSS_SESSION_HOURS", 8))
     expires = ctx.now + timedelta(hours=hours)
     ctx.db["sessions"].insert_one({"token_hash": _token_hash(token), "account_id": account["id"],
-                                   "created_at": ctx.now, "expires_at": expires, "revoked": False})
+                                   "created_at": ctx.now, "expires_at": expires, "revoked": False,
+                                   **origin})
     return {"token": token, "expires_at": expires.isoformat(),
             "actor": actor_of(account).to_dict()}
 
