@@ -6,76 +6,14 @@ import pytest
 
 from tests import builders as b
 from tests.bus import EventTap
-from tests.waiting import eventually
+from tests.e2e.worlds import ADMIN_PASSWORD, PASSWORD, contract_body, om_world, submitted_contract, task_body
 
-ADMIN_PASSWORD = "Admin#Test2026"
-PASSWORD = "Field#Pass2026"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def succeeds(call):
-    """A call that succeeds once the tasks service's copy of the registry has caught up."""
-    def check():
-        status, body = call()
-        assert status < 400, body
-        return status, body
-    return eventually(check)
 
 
 @pytest.fixture
 def world(anonymous, login):
-    """A published O&M institution with a certified engineer, a 浦东 regulator, and an enterprise
-    with a wastewater outlet (COD analyzer) and a flue-gas outlet (SO2 CEMS)."""
-    admin = login("admin", ADMIN_PASSWORD)
-    admin.post("/regulators", {**b.account("pd_reg"), "district": "浦东新区"})
-    regulator = login("pd_reg", PASSWORD)
-    _, reg = anonymous.post("/institutions", {"institution": b.institution(), "account": b.account("om_admin")})
-    inst_id = reg["institution"]["id"]
-    inst = login("om_admin", PASSWORD)
-    inst.post(f"/institutions/{inst_id}/transitions", {"action": "submit"})
-    regulator.post(f"/institutions/{inst_id}/transitions", {"action": "approve_first"})
-    staff_ids = []
-    for n, (name, role) in enumerate([("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]):
-        staff_ids.append(inst.post(f"/institutions/{inst_id}/staff", b.staff(name, role, n=n + 1))[1]["staff"][-1]["id"])
-    inst.post(f"/institutions/{inst_id}/transitions", {"action": "submit_second"})
-    regulator.post(f"/institutions/{inst_id}/transitions", {"action": "approve_second"})
-    regulator.post(f"/institutions/{inst_id}/transitions", {"action": "publish"})
-    _, ent = anonymous.post("/enterprises", {"enterprise": b.enterprise(), "account": b.account("ent_user")})
-    ent_id = ent["enterprise"]["id"]
-    enterprise = login("ent_user", PASSWORD)
-    _, ww = enterprise.post(f"/enterprises/{ent_id}/outlets", b.outlet("wastewater"))
-    _, fg = enterprise.post(f"/enterprises/{ent_id}/outlets", b.outlet("flue_gas", "1#锅炉废气排口DA001"))
-    _, cod = enterprise.post(f"/outlets/{ww['id']}/devices", {"device": b.water_analyzer(), "changed_on": "2026-11-20"})
-    _, so2 = enterprise.post(f"/outlets/{fg['id']}/devices", {"device": b.cems(), "changed_on": "2026-11-20"})
-    return dict(inst=inst, inst_id=inst_id, regulator=regulator, enterprise=enterprise, ent_id=ent_id,
-                ww=ww, fg=fg, cod=cod, so2=so2, om_staff=staff_ids[0], lead=staff_ids[1])
-
-
-def contract_body(ent_id, **kw):
-    return {"title": "2027年度自动监控设施运维服务合同", "nature": "om", "enterprise_id": ent_id,
-            "amount": "180000.00", "start": "2026-12-01", "end": "2027-11-30", **kw}
-
-
-def submitted_contract(w):
-    status, contract = succeeds(lambda: w["inst"].post("/contracts", contract_body(w["ent_id"])))
-    assert status == 201, contract
-    status, contract = succeeds(lambda: w["inst"].post(f"/contracts/{contract['id']}/submit"))
-    assert status == 200 and contract["status"] == "submitted", contract
-    return contract
-
-
-def task_body(w, contract_id, **kw):
-    return {"name": "东方化工2027年度运维", "enterprise_id": w["ent_id"], "contract_id": contract_id,
-            "start": "2026-12-01", "end": "2027-11-30", "outlet_ids": [w["ww"]["id"], w["fg"]["id"]],
-            "staff_ids": [w["om_staff"]], "device_ids": [w["cod"]["id"], w["so2"]["id"]],
-            "plan": [
-                {"outlet_id": w["ww"]["id"], "form_kind": "ww_inspection", "frequency": {"kind": "weekly"}},
-                {"outlet_id": w["ww"]["id"], "form_kind": "ww_comparison", "frequency": {"kind": "monthly"}},
-                {"outlet_id": w["fg"]["id"], "form_kind": "fg_inspection_extractive",
-                 "frequency": {"kind": "every_n_days", "n": 5}},
-                {"outlet_id": w["fg"]["id"], "form_kind": "fg_periodic_check", "frequency": {"kind": "every_3_months"}},
-                {"outlet_id": w["fg"]["id"], "form_kind": "fg_fault_repair", "frequency": {"kind": "on_demand"}},
-            ], **kw}
+    return om_world(anonymous, login)
 
 
 def test_a_contract_changes_only_through_a_reviewed_request_and_keeps_every_version(world, login, service_config):

@@ -1,7 +1,133 @@
-"""The fieldrecords service. It owns its database and answers health; its capability arrives with its issue."""
-from emss_common.nameko_deps import ServiceBase, Store
+"""The fieldrecords service: electronic O&M records of the 15 form kinds, check-ins, photos and
+signatures (GridFS), sampling trips and received-sample checks.
+
+A thin nameko shell. It keeps its own copies of registry facts and of tasks, so a filing is
+validated without calling another service.
+"""
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from emss_common.actor import Actor
+from emss_common.context import Context
+from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
+                                NotFound, ValidationFailed)
+from emss_common.nameko_deps import KeepsRegistryCopy, ServiceBase, Store, export_from, idempotent, on_events
+
+from .storage import INDEXES
+from .usecases import copies, records, trips
+
+EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
+TASK_EVENTS = ("task.applied", "task.approved", "task.returned", "task.finished", "task.changed")
 
 
-class FieldRecordsService(ServiceBase):
+class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
     name = "fieldrecords"
-    db = Store("fieldrecords")
+    db = Store("fieldrecords", INDEXES)
+
+    def _ctx(self):
+        return Context(self.db, self.clock, self.events, self.config)
+
+    # ----- copies of tasks -----
+    @on_events("tasks", *TASK_EVENTS)
+    @idempotent()
+    def on_task(self, event):
+        copies.keep_task(self._ctx(), event)
+
+    @event_handler("tasks", "sampling_task.stage_changed")
+    @idempotent()
+    def on_sampling_task(self, event):
+        copies.keep_sampling_task(self._ctx(), event)
+
+    @timer(interval=600, eager=True)
+    def reconcile_tasks(self):
+        facts = export_from(self.config, "tasks")
+        if facts is not None:
+            copies.reconcile(self._ctx(), facts)
+
+    @event_handler("confirmation", "sampling_trip.confirmed")
+    @idempotent()
+    def on_trip_confirmed(self, event):
+        trips.mark_confirmed(self._ctx(), event)
+
+    # ----- O&M records -----
+    @rpc(expected_exceptions=EXPECTED)
+    def my_tasks(self, actor):
+        return records.my_tasks(self._ctx(), Actor.from_dict(actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def form_description(self, kind):
+        return records.form_description(kind)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_record(self, actor, payload):
+        return records.start(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def save_draft(self, actor, record_id, payload):
+        return records.save_draft(self._ctx(), Actor.from_dict(actor), record_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_record_photo(self, actor, record_id, payload):
+        return records.add_photo(self._ctx(), Actor.from_dict(actor), record_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_record(self, actor, record_id, payload):
+        return records.submit(self._ctx(), Actor.from_dict(actor), record_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_record(self, actor, record_id):
+        return records.get(self._ctx(), Actor.from_dict(actor), record_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_records(self, actor, query=None):
+        return records.list_records(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def photo_content(self, actor, photo_id):
+        return records.photo_content(self._ctx(), Actor.from_dict(actor), photo_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def signature_content(self, actor, subject_id):
+        return records.signature_content(self._ctx(), Actor.from_dict(actor), subject_id)
+
+    # ----- sampling trips -----
+    @rpc(expected_exceptions=EXPECTED)
+    def my_sampling_tasks(self, actor):
+        return trips.my_sampling_tasks(self._ctx(), Actor.from_dict(actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_trip(self, actor, payload):
+        return trips.start(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_trip_photo(self, actor, trip_id, payload):
+        return trips.add_photo(self._ctx(), Actor.from_dict(actor), trip_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_sample(self, actor, trip_id, payload):
+        return trips.add_sample(self._ctx(), Actor.from_dict(actor), trip_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_trip_conditions(self, actor, trip_id, payload):
+        return trips.set_conditions(self._ctx(), Actor.from_dict(actor), trip_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def depart_trip(self, actor, trip_id, payload):
+        return trips.depart(self._ctx(), Actor.from_dict(actor), trip_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_trip(self, actor, trip_id):
+        return trips.get(self._ctx(), Actor.from_dict(actor), trip_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_trips(self, actor, query=None):
+        return trips.list_trips(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_receipt(self, actor, payload):
+        return trips.record_receipt(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_receipts(self, actor, sampling_task_id):
+        return trips.list_receipts(self._ctx(), Actor.from_dict(actor), sampling_task_id)

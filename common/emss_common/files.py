@@ -1,0 +1,46 @@
+"""Files that travel inside RPC payloads (base64) and live in GridFS: reports, photos, signatures."""
+import base64
+import hashlib
+
+import gridfs
+
+from .errors import NotFound, ValidationFailed
+
+
+def decode_upload(upload, field, max_bytes):
+    """The bytes of `{"content_base64": ..., "name": ...}`, or a ValidationFailed naming the field."""
+    if not isinstance(upload, dict) or not upload.get("content_base64"):
+        raise ValidationFailed("请选择文件", field=field)
+    try:
+        content = base64.b64decode(upload["content_base64"], validate=True)
+    except (ValueError, TypeError):
+        raise ValidationFailed("文件内容编码错误", field=field) from None
+    if not content:
+        raise ValidationFailed("文件为空", field=field)
+    if len(content) > max_bytes:
+        raise ValidationFailed(f"文件不能超过{max_bytes / (1024 * 1024):g}MB", field=field)
+    return content
+
+
+def encode(content):
+    return base64.b64encode(content).decode()
+
+
+class FileStore:
+    """A GridFS bucket of the service's own database."""
+
+    def __init__(self, db, collection):
+        self.fs = gridfs.GridFS(db, collection=collection)
+
+    def put(self, content, filename, content_type, **metadata):
+        sha = hashlib.sha256(content).hexdigest()
+        file_id = self.fs.put(content, filename=filename, content_type=content_type, sha256=sha, **metadata)
+        return str(file_id), sha
+
+    def get(self, file_id):
+        from bson import ObjectId
+        try:
+            grid_out = self.fs.get(ObjectId(file_id))
+        except Exception:  # noqa: BLE001 - a bad or unknown id is the same "not found"
+            raise NotFound("文件不存在", field="file_id") from None
+        return grid_out.read()

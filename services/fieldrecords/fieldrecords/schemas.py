@@ -1,0 +1,130 @@
+"""The fieldrecords service's payloads, validated at its edge. The form content itself is checked
+by the forms pipeline (domain/forms), against the catalogue."""
+from marshmallow import fields, validate
+
+from emss_common.clock import SHANGHAI
+from emss_common.schema import StrictSchema, one_of, text
+
+ID = dict(validate=validate.Length(min=1, max=64))
+# A client-generated id (UUID-like) that makes a retried submission harmless.
+CLIENT_ID = dict(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$",
+                                                         error="应为8到64位字母、数字、-或_"))
+
+
+class CheckInSchema(StrictSchema):
+    """What the phone reports; the time is the server's. WeChat's location API gives GCJ-02 (the
+    default); a plain browser's geolocation gives WGS-84 and says so."""
+    longitude = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0,
+                                                                    error="经度应在中国境内（73到136之间）"))
+    latitude = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0,
+                                                                   error="纬度应在中国境内（3到54之间）"))
+    accuracy = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
+    crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")
+
+
+class ContentSchema(StrictSchema):
+    values = fields.Dict(load_default=dict)
+    blocks = fields.List(fields.Dict(), load_default=list)
+
+
+class StartRecordSchema(StrictSchema):
+    submission_id = fields.String(**CLIENT_ID)
+    task_id = fields.String(required=True, **ID)
+    outlet_id = fields.String(required=True, **ID)
+    form_kind = fields.String(required=True, **ID)
+    check_in = fields.Nested(CheckInSchema, required=True)
+
+
+class DraftSchema(StrictSchema):
+    content = fields.Nested(ContentSchema, required=True)
+
+
+class FileSchema(StrictSchema):
+    content_base64 = fields.String(required=True, validate=validate.Length(min=1, error="文件为空"))
+    name = text(required=False, max_len=120)
+
+
+PHOTO_KINDS = {"work": "工作照片", "scene": "现场照片", "device": "设备照片", "sample": "样品照片"}
+
+
+class PhotoSchema(StrictSchema):
+    upload_id = fields.String(**CLIENT_ID)
+    kind = one_of(PHOTO_KINDS)
+    caption = text(required=False, max_len=200)
+    file = fields.Nested(FileSchema, required=True)
+
+
+class SubmitSchema(StrictSchema):
+    submission_id = fields.String(**CLIENT_ID)
+    check_out = fields.Nested(CheckInSchema, required=True)
+    content = fields.Nested(ContentSchema, load_default=None, allow_none=True)
+    signature = fields.Nested(FileSchema, required=True)
+    description = text(required=False, max_len=1000)
+
+
+class RecordQuerySchema(StrictSchema):
+    task_id = text(required=False, max_len=64)
+    outlet_id = text(required=False, max_len=64)
+    form_kind = text(required=False, max_len=64)
+    status = one_of(("draft", "submitted"), required=False)
+    enterprise_id = text(required=False, max_len=64)
+    mine = fields.Boolean(load_default=False)
+    day = fields.Date(load_default=None, allow_none=True)
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    flagged = fields.Boolean(load_default=None, allow_none=True)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# ----- sampling trips (现场采样, seed 002 §3.2.4) -----
+
+class StartTripSchema(StrictSchema):
+    submission_id = fields.String(**CLIENT_ID)
+    sampling_task_id = fields.String(required=True, **ID)
+    check_in = fields.Nested(CheckInSchema, required=True)
+
+
+class SampleSchema(StrictSchema):
+    sample_id = fields.String(**CLIENT_ID)        # the client's id of this entry (retries)
+    point_index = fields.Integer(required=True, validate=validate.Range(min=0, max=999))
+    item = text(max_len=50)                        # 监测项目 (factor)
+    sample_code = text(max_len=64)                 # 样品编号
+    container = text(max_len=100)                  # 采样容器
+    preservation = text(max_len=200)               # 保存方式
+    taken_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI)
+    note = text(required=False, max_len=500)
+    photo_ids = fields.List(fields.String(**ID), load_default=list)
+
+
+class ConditionsSchema(StrictSchema):
+    """采样工况: what the plant was doing while it was sampled."""
+    production_status = one_of(("normal", "reduced", "stopped"))
+    load_pct = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=150, error="生产负荷应在0到150%之间"))
+    treatment_status = one_of(("normal", "abnormal"))
+    note = text(required=False, max_len=1000)
+    photo_ids = fields.List(fields.String(**ID), load_default=list)
+
+
+class DepartSchema(StrictSchema):
+    submission_id = fields.String(**CLIENT_ID)
+    check_out = fields.Nested(CheckInSchema, required=True)
+    signature = fields.Nested(FileSchema, required=True)
+
+
+class ReceiptSchema(StrictSchema):
+    """来样检查: an institution that receives samples checks and records them (seed 002 一(三))."""
+    submission_id = fields.String(**CLIENT_ID)
+    sampling_task_id = fields.String(required=True, **ID)
+    sample_code = text(max_len=64)
+    collected_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI)
+    received_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI)
+    intact = fields.Boolean(required=True)           # 完整性
+    storage_ok = fields.Boolean(required=True)       # 保存条件
+    label_ok = fields.Boolean(required=True)         # 识别信息
+    storage_condition = text(max_len=200)
+    note = text(required=False, max_len=1000)
+    photos = fields.List(fields.Nested(FileSchema), required=True,
+                         validate=validate.Length(min=1, max=6, error="应上传1到6张样品照片"))

@@ -1,0 +1,45 @@
+"""The fieldrecords service's collections. Registry facts and tasks are copies kept from events."""
+import uuid
+
+from pymongo import ReturnDocument
+
+from emss_common.replica import REGISTRY_INDEXES
+from emss_common.serial import to_document
+from emss_common.store import Index
+
+INDEXES = {
+    **REGISTRY_INDEXES,
+    # copies of tasks (tasks service events and export)
+    "tasks": [Index([("id", 1)], unique=True), Index([("staff_ids", 1)])],
+    "sampling_tasks": [Index([("id", 1)], unique=True)],
+    # own data
+    "records": [Index([("id", 1)], unique=True), Index([("number", 1)], unique=True),
+                Index([("filer.account_id", 1), ("submission_id", 1)], unique=True),
+                Index([("task_id", 1), ("outlet_id", 1)]), Index([("institution_id", 1), ("status", 1)]),
+                Index([("enterprise_id", 1), ("performed_on", 1)])],
+    "photos": [Index([("id", 1)], unique=True), Index([("subject_id", 1), ("upload_id", 1)], unique=True),
+               Index([("phash_bands", 1)])],
+    "checkins": [Index([("account_id", 1), ("at", -1)])],
+    "trips": [Index([("id", 1)], unique=True), Index([("leader.account_id", 1), ("submission_id", 1)], unique=True),
+              Index([("sampling_task_id", 1)]), Index([("enterprise_id", 1)])],
+    "receipts": [Index([("id", 1)], unique=True), Index([("filer.account_id", 1), ("submission_id", 1)], unique=True),
+                 Index([("sampling_task_id", 1)])],
+    "counters": [Index([("name", 1)], unique=True)],
+}
+
+PHOTO_FILES = "photo_files"
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def next_number(db, name):
+    row = db["counters"].find_one_and_update({"name": name}, {"$inc": {"value": 1}}, upsert=True,
+                                             return_document=ReturnDocument.AFTER)
+    return row["value"]
+
+
+def save(col, doc):
+    col.insert_one(to_document(doc))
+    return doc

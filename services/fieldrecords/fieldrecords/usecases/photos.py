@@ -1,0 +1,131 @@
+"""Photos and signatures: checked by content, the work photo must show a face, kept in GridFS with
+their EXIF time and position; a photo that looks like one of another record is flagged."""
+from dataclasses import replace
+
+from pymongo.errors import DuplicateKeyError
+
+from emss_common.errors import NotFound, ValidationFailed
+from emss_common.files import FileStore, decode_upload, encode
+from emss_common.serial import to_document, to_wire
+from emss_common.validation import load
+
+from ..domain.checkins import flag, photo_flags
+from emss_common.imaging import OffloadedDetector, hamming, inspect_image, require_face
+from ..schemas import PHOTO_KINDS, PhotoSchema
+from ..storage import PHOTO_FILES, new_id
+from . import policy
+
+_detector = None
+
+
+def detector():
+    global _detector
+    if _detector is None:
+        _detector = OffloadedDetector()
+    return _detector
+
+
+def bands(phash):
+    """The hash's eight bytes, tagged by position: two hashes within 7 bits share at least one
+    (pigeonhole), so candidates come from an index instead of a scan of every photo."""
+    return [f"{i}:{phash[2 * i:2 * i + 2]}" for i in range(len(phash) // 2)]
+
+
+def view(photo):
+    out = to_wire(photo)
+    out.pop("file_id", None)
+    out.pop("phash_bands", None)
+    out["kind_label"] = PHOTO_KINDS.get(photo.get("kind"), photo.get("kind"))
+    return out
+
+
+def _duplicates(ctx, phash, subject_id):
+    rule = policy.duplicate_rule(ctx)
+    query = {"subject_id": {"$ne": subject_id}, "kind": {"$ne": "signature"}}
+    if rule.max_distance < 8:
+        query["phash_bands"] = {"$in": bands(phash)}
+    found = []
+    for other in ctx.db["photos"].find(query, {"_id": 0, "id": 1, "phash": 1, "subject_id": 1,
+                                               "subject_number": 1}).limit(2000):
+        if rule.matches(phash, other["phash"]):
+            found.append(other)
+    return found
+
+
+def attach(ctx, actor, subject, subject_type, payload, outlet=None, checked_in_at=None):
+    """Store one photo of a record or trip. Returns (photo view, flags raised)."""
+    data = load(PhotoSchema(), payload)
+    known = ctx.db["photos"].find_one({"subject_id": subject["id"], "upload_id": data["upload_id"]}, {"_id": 0})
+    if known is not None:  # the same upload sent again (weak network): nothing new
+        return view(known), []
+    limits = policy.photo_limits(ctx)
+    content = decode_upload(data["file"], "file", limits.max_bytes)
+    facts = inspect_image(content, limits, field="file")
+    faces = None
+    if data["kind"] == "work":
+        faces = require_face(detector(), content, "file")
+    flags = []
+    for other in _duplicates(ctx, facts.phash, subject["id"]):
+        flags.append(flag("duplicate_photo", photo_id=None, other_photo_id=other["id"],
+                          other_subject_id=other["subject_id"], other_number=other.get("subject_number"),
+                          distance=hamming(facts.phash, other["phash"])))
+    if outlet is not None:
+        flags.extend(photo_flags(policy.checkin_policy(ctx), facts, outlet, checked_in_at))
+    photo_id = new_id()
+    for f in flags:
+        f["photo_id"] = photo_id
+    file_id, sha = FileStore(ctx.db, PHOTO_FILES).put(content, data["file"].get("name") or data["kind"],
+                                                      facts.content_type, photo_id=photo_id)
+    photo = {"id": photo_id, "upload_id": data["upload_id"], "subject_id": subject["id"],
+             "subject_type": subject_type, "subject_number": subject.get("number"),
+             "kind": data["kind"], "caption": data.get("caption"), "file_id": file_id,
+             "content_type": facts.content_type, "width": facts.width, "height": facts.height,
+             "size_bytes": facts.size_bytes, "sha256": sha, "phash": facts.phash,
+             "phash_bands": bands(facts.phash), "faces": faces,
+             "exif": {"taken_at": facts.taken_at,
+                      "lng": facts.gps[0] if facts.gps else None, "lat": facts.gps[1] if facts.gps else None},
+             "flags": flags, "uploaded_by": actor.account_id, "uploaded_at": ctx.now}
+    try:
+        ctx.db["photos"].insert_one(to_document(photo))
+    except DuplicateKeyError:  # a concurrent retry of the same upload won
+        known = ctx.db["photos"].find_one({"subject_id": subject["id"], "upload_id": data["upload_id"]}, {"_id": 0})
+        return view(known), []
+    return view(to_document(photo)), flags
+
+
+def signature(ctx, subject_id, upload, field="signature"):
+    """A handwritten signature from the signature pad: an image, stored beside the photos."""
+    limits = replace(policy.photo_limits(ctx), min_side=50)  # a pad's strip is small by nature
+    content = decode_upload(upload, field, limits.max_bytes)
+    facts = inspect_image(content, limits, field=field)
+    file_id, sha = FileStore(ctx.db, PHOTO_FILES).put(content, "signature", facts.content_type,
+                                                      subject_id=subject_id)
+    return {"file_id": file_id, "sha256": sha, "content_type": facts.content_type,
+            "width": facts.width, "height": facts.height}
+
+
+def of_subject(ctx, subject_id):
+    return list(ctx.db["photos"].find({"subject_id": subject_id}, {"_id": 0}).sort("uploaded_at", 1))
+
+
+def content_of(ctx, photo):
+    return {"content_type": photo["content_type"],
+            "content_base64": encode(FileStore(ctx.db, PHOTO_FILES).get(photo["file_id"]))}
+
+
+def encode_file(ctx, file_id):
+    return encode(FileStore(ctx.db, PHOTO_FILES).get(file_id))
+
+
+def ensure_photos_of(ctx, subject_id, photo_ids, field):
+    mine = {p["id"] for p in ctx.db["photos"].find({"subject_id": subject_id}, {"id": 1})}
+    for i, pid in enumerate(photo_ids):
+        if pid not in mine:
+            raise ValidationFailed("照片不属于本次记录", field=f"{field}[{i}]")
+
+
+def get_photo(ctx, photo_id):
+    photo = ctx.db["photos"].find_one({"id": photo_id}, {"_id": 0})
+    if photo is None:
+        raise NotFound("照片不存在", field="photo_id")
+    return photo

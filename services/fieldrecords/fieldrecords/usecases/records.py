@@ -1,0 +1,286 @@
+"""Filing an O&M record (现场运维记录填报, seed 001 §2.3): choose task → outlet → form; check in;
+fill (one block per device); photos; sign; check in again and submit. Drafts can be resumed."""
+from pymongo.errors import DuplicateKeyError
+
+from emss_common.clock import to_shanghai
+from emss_common.errors import Conflict, NotFound, ValidationFailed
+from emss_common.events import actor_ref
+from emss_common.forms import form, forms_for
+from emss_common.serial import to_document, to_wire
+from emss_common.validation import load
+
+from ..domain.access import may_view, scope_query
+from ..domain.checkins import check_in
+from ..domain.filing import STATUS_LABELS, FilingRight, RecordStatus, check_devices, ensure_draft, ensure_own
+from ..schemas import DraftSchema, RecordQuerySchema, StartRecordSchema, SubmitSchema
+from ..storage import new_id, next_number
+from . import copies, photos, policy
+
+
+def _filer(actor):
+    return {"account_id": actor.account_id, "username": actor.username, "staff_id": actor.staff_id,
+            "name": actor.name or actor.username}
+
+
+def last_checkin(ctx, account_id):
+    row = ctx.db["checkins"].find_one({"account_id": account_id}, {"_id": 0}, sort=[("at", -1)])
+    if row is None:
+        return None
+    at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=ctx.now.tzinfo)
+    return at, row["lng"], row["lat"]
+
+
+def remember_checkin(ctx, actor, checkin, subject_id):
+    ctx.db["checkins"].insert_one({"account_id": actor.account_id, "at": checkin["at"],
+                                   "lng": checkin["wgs84"]["lng"], "lat": checkin["wgs84"]["lat"],
+                                   "subject_id": subject_id, "stage": checkin["stage"]})
+
+
+def view(ctx, record, with_photos=True):
+    out = to_wire(record)
+    out.pop("_id", None)
+    out["status_label"] = STATUS_LABELS[record["status"]]
+    out["form_name"] = form(record["form_kind"])["name"]
+    if with_photos:
+        out["photos"] = [photos.view(p) for p in photos.of_subject(ctx, record["id"])]
+    return out
+
+
+def _mine(ctx, actor, record_id):
+    record = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
+    if record is None or not may_view(actor, record):
+        raise NotFound("运维记录不存在", field="id")
+    ensure_own(actor, record)
+    return record
+
+
+def _devices(ctx, record, content, field="content.blocks"):
+    """The devices a content's blocks name, checked against the outlet and the task copy."""
+    task = ctx.db["tasks"].find_one({"id": record["task_id"]}, {"_id": 0}) or {}
+    devices = copies.devices_at(ctx, record["outlet_id"])
+    ids = [b.get("device_id") for b in content.get("blocks") or [] if isinstance(b, dict)]
+    check_devices(ids, task, record["outlet_id"], devices, field)
+    return {i: devices[i] for i in ids}
+
+
+def _prefixed(exc, prefix):
+    if isinstance(exc, ValidationFailed) and exc.field and not exc.field.startswith(prefix):
+        exc.field = f"{prefix}.{exc.field}"
+    return exc
+
+
+def _evaluate(ctx, record, content, complete):
+    from ..domain.forms import evaluate
+    devices = _devices(ctx, record, content)
+    try:
+        return evaluate(record["form_kind"], content, devices, limit=policy.form_limit(ctx), complete=complete)
+    except ValidationFailed as exc:
+        raise _prefixed(exc, "content") from None
+
+
+def start(ctx, actor, payload):
+    """开始签到: the record exists from the first check-in, with the server's time."""
+    data = load(StartRecordSchema(), payload)
+    again = ctx.db["records"].find_one({"filer.account_id": actor.account_id,
+                                        "submission_id": data["submission_id"]}, {"_id": 0})
+    if again is not None:
+        return view(ctx, again)
+    task = copies.task_of(ctx, actor, data["task_id"])
+    outlet = copies.outlet(ctx, data["outlet_id"])
+    FilingRight(actor, task, ctx.today).check(data["outlet_id"], data["form_kind"], outlet)
+    c = data["check_in"]
+    checkin = check_in(policy.checkin_policy(ctx), ctx.now, c["longitude"], c["latitude"], c.get("accuracy"),
+                       outlet, last_checkin(ctx, actor.account_id), stage="start", crs=c["crs"])
+    spec = form(data["form_kind"])
+    record_id = new_id()
+    record = {
+        "id": record_id, "number": f"YW{ctx.today.year}{next_number(ctx.db, f'record-{ctx.today.year}'):06d}",
+        "submission_id": data["submission_id"], "form_kind": data["form_kind"],
+        "form_version": spec.get("version", 1), "task_id": task["id"], "task_name": task.get("name"),
+        "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
+        "enterprise_name": (ctx.db["enterprises"].find_one({"id": task["enterprise_id"]}) or {}).get("name"),
+        "district": task.get("district"), "outlet_id": outlet["id"], "outlet_name": outlet.get("name"),
+        "outlet_kind": outlet.get("kind"), "filer": _filer(actor), "status": RecordStatus.DRAFT.value,
+        "check_in": checkin, "check_out": None, "content": {"values": {}, "blocks": []},
+        "computed": None, "verdict": None, "devices": [], "flags": list(checkin["flags"]),
+        "performed_at": checkin["at"], "performed_on": to_shanghai(checkin["at"]).date().isoformat(),
+        "created_at": ctx.now, "updated_at": ctx.now,
+    }
+    try:
+        ctx.db["records"].insert_one(to_document(record))
+    except DuplicateKeyError:  # a concurrent retry of the same submission won
+        return view(ctx, ctx.db["records"].find_one({"filer.account_id": actor.account_id,
+                                                     "submission_id": data["submission_id"]}, {"_id": 0}))
+    remember_checkin(ctx, actor, checkin, record_id)
+    return view(ctx, to_document(record))
+
+
+def save_draft(ctx, actor, record_id, payload):
+    """保存: partial content is kept; only what is there is checked."""
+    record = _mine(ctx, actor, record_id)
+    ensure_draft(record)
+    data = load(DraftSchema(), payload)
+    result = _evaluate(ctx, record, data["content"], complete=False)
+    ctx.db["records"].update_one({"id": record_id, "status": "draft"},
+                                 {"$set": to_document({"content": result["content"], "updated_at": ctx.now})})
+    return view(ctx, {**record, "content": result["content"], "updated_at": ctx.now})
+
+
+def add_photo(ctx, actor, record_id, payload):
+    record = _mine(ctx, actor, record_id)
+    ensure_draft(record)
+    outlet = copies.outlet(ctx, record["outlet_id"])
+    photo, flags = photos.attach(ctx, actor, record, "record", payload, outlet,
+                                 _aware(ctx, record["check_in"]["at"]))
+    if flags:
+        ctx.db["records"].update_one({"id": record_id}, {"$push": {"flags": {"$each": to_document(flags)}}})
+    return photo
+
+
+def _aware(ctx, at):
+    return at if getattr(at, "tzinfo", None) else at.replace(tzinfo=ctx.now.tzinfo)
+
+
+def submit(ctx, actor, record_id, payload):
+    """结束签到并上传: the complete form is judged, the second check-in taken, the record sealed."""
+    data = load(SubmitSchema(), payload)
+    record = _mine(ctx, actor, record_id)
+    if record["status"] == RecordStatus.SUBMITTED.value:
+        if record.get("submitted_with") == data["submission_id"]:
+            return view(ctx, record)  # the same submission again (weak network): the same answer
+        ensure_draft(record)
+    content = data["content"] if data.get("content") is not None else record["content"]
+    result = _evaluate(ctx, record, content, complete=True)
+    work = ctx.db["photos"].count_documents({"subject_id": record_id, "kind": "work"})
+    if not work:
+        raise ValidationFailed("请上传面部清晰的工作照片", field="photos")
+    signature = photos.signature(ctx, record_id, data["signature"])
+    outlet = copies.outlet(ctx, record["outlet_id"])
+    c = data["check_out"]
+    checkout = check_in(policy.checkin_policy(ctx), ctx.now, c["longitude"], c["latitude"], c.get("accuracy"),
+                        outlet, last_checkin(ctx, actor.account_id), stage="end", crs=c["crs"])
+    devices = [{k: d.get(k) for k in ("id", "kind", "name", "model", "brand", "serial_number", "factor_code",
+                                      "unit", "range_lower", "range_upper")}
+               for d in _devices(ctx, record, result["content"]).values()]
+    updates = {"status": RecordStatus.SUBMITTED.value, "submitted_with": data["submission_id"],
+               "content": result["content"], "computed": result["computed"], "verdict": result["verdict"],
+               "devices": devices, "device_ids": [d["id"] for d in devices], "check_out": checkout,
+               "signature": signature, "description": data.get("description"),
+               "flags": record["flags"] + checkout["flags"], "submitted_at": ctx.now, "updated_at": ctx.now}
+    done = ctx.db["records"].update_one({"id": record_id, "status": "draft"}, {"$set": to_document(updates)})
+    if done.matched_count != 1:  # submitted concurrently: answer with what was stored
+        stored = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
+        if stored.get("submitted_with") == data["submission_id"]:
+            return view(ctx, stored)
+        raise Conflict("记录已被提交", field="status")
+    remember_checkin(ctx, actor, checkout, record_id)
+    record = {**record, **to_document(updates)}
+    ctx.events.emit("record.submitted", record_id, {"record": fact(record)}, actor=actor_ref(actor.to_dict()))
+    return view(ctx, record)
+
+
+def fact(record):
+    """What other services keep of a submitted record (confirmation rolls it up per enterprise and
+    day; credit checks frequency and quality; tasks counts the occurrence done)."""
+    keys = ("id", "number", "task_id", "institution_id", "enterprise_id", "enterprise_name", "district",
+            "outlet_id", "outlet_name", "outlet_kind", "form_kind", "performed_at", "performed_on",
+            "submitted_at", "filer", "device_ids", "check_in", "check_out")
+    out = to_wire({k: record.get(k) for k in keys})
+    out["form_name"] = form(record["form_kind"])["name"]
+    out["devices"] = [{k: d.get(k) for k in ("id", "name", "model", "factor_code")} for d in record.get("devices", [])]
+    out["passed"] = (record.get("verdict") or {}).get("passed")
+    out["failures"] = (record.get("verdict") or {}).get("failures", [])
+    out["flags"] = sorted({f["code"] for f in record.get("flags", [])})
+    return out
+
+
+def get(ctx, actor, record_id):
+    record = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
+    if record is None or not may_view(actor, record):
+        raise NotFound("运维记录不存在", field="id")
+    return view(ctx, record)
+
+
+def photo_content(ctx, actor, photo_id):
+    photo = photos.get_photo(ctx, photo_id)
+    subject = ctx.db[{"record": "records", "trip": "trips"}.get(photo["subject_type"], "records")].find_one(
+        {"id": photo["subject_id"]}, {"_id": 0})
+    if subject is None or not may_view(actor, subject):
+        raise NotFound("照片不存在", field="photo_id")
+    return {**photos.view(photo), **photos.content_of(ctx, photo)}
+
+
+def signature_content(ctx, actor, subject_id):
+    """The signature of a record or a trip."""
+    subject = ctx.db["records"].find_one({"id": subject_id}, {"_id": 0}) \
+        or ctx.db["trips"].find_one({"id": subject_id}, {"_id": 0})
+    if subject is None or not may_view(actor, subject) or not subject.get("signature"):
+        raise NotFound("签名不存在", field="id")
+    sig = subject["signature"]
+    return {"content_type": sig["content_type"],
+            "content_base64": photos.encode_file(ctx, sig["file_id"])}
+
+
+def list_records(ctx, actor, query=None):
+    q = load(RecordQuerySchema(), query or {})
+    mongo = {}
+    if q["mine"] or q.get("status") == "draft":
+        mongo["filer.account_id"] = actor.account_id
+    else:
+        scope = scope_query(actor)
+        if scope is None:
+            raise NotFound("没有可查看的运维记录", field="scope")
+        mongo.update(scope)
+        mongo["status"] = "submitted"
+    if q.get("status"):
+        mongo["status"] = q["status"]
+    for key in ("task_id", "outlet_id", "form_kind", "enterprise_id"):
+        if q.get(key):
+            mongo[key] = q[key]
+    if q.get("day"):
+        mongo["performed_on"] = q["day"].isoformat()
+    elif q.get("date_from") or q.get("date_to"):
+        mongo["performed_on"] = {**({"$gte": q["date_from"].isoformat()} if q.get("date_from") else {}),
+                                 **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
+    if q.get("flagged") is True:
+        mongo["flags.0"] = {"$exists": True}
+    total = ctx.db["records"].count_documents(mongo)
+    rows = ctx.db["records"].find(mongo, {"_id": 0}).sort([("performed_at", -1), ("id", 1)]) \
+        .skip((q["page"] - 1) * q["size"]).limit(q["size"])
+    return {"total": total, "page": q["page"], "size": q["size"],
+            "items": [view(ctx, r, with_photos=False) for r in rows]}
+
+
+def my_tasks(ctx, actor):
+    """The H5 task list (任务列表): tasks in progress that name this staff member, each outlet with
+    the forms its type offers (planned ones first) and the task's devices registered there."""
+    if not actor.staff_id:
+        return []
+    out = []
+    today = ctx.today.isoformat()
+    for task in ctx.db["tasks"].find({"staff_ids": actor.staff_id, "status": "in_progress",
+                                      "institution_id": actor.institution_id}, {"_id": 0}).sort("start", 1):
+        if not str(task["start"])[:10] <= today <= str(task["end"])[:10]:
+            continue
+        outlets = []
+        for outlet_id in task.get("outlet_ids") or []:
+            o = copies.outlet(ctx, outlet_id)
+            if o is None:
+                continue
+            planned = {p["form_kind"] for p in task.get("plan") or [] if p.get("outlet_id") == outlet_id}
+            kinds = sorted(forms_for(o["kind"]).items(), key=lambda kv: (kv[0] not in planned,
+                                                                         list(forms_for(o["kind"])).index(kv[0])))
+            devices = [to_wire(d) for d in copies.devices_at(ctx, outlet_id).values()
+                       if d["id"] in (task.get("device_ids") or [])]
+            outlets.append({**to_wire(o), "forms": [{"kind": k, "name": f["name"], "planned": k in planned}
+                                                    for k, f in kinds], "devices": devices})
+        out.append({"id": task["id"], "name": task.get("name"), "enterprise_id": task["enterprise_id"],
+                    "start": task["start"], "end": task["end"], "outlets": outlets})
+    return out
+
+
+def form_description(kind):
+    if form(kind) is None:
+        raise NotFound("未知的运维内容（表单）", field="form_kind")
+    from ..domain.forms import describe
+    return describe(kind)
