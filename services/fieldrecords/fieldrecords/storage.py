@@ -2,6 +2,7 @@
 import uuid
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from emss_common.replica import REGISTRY_INDEXES
 from emss_common.serial import to_document
@@ -43,3 +44,23 @@ def next_number(db, name):
 def save(col, doc):
     col.insert_one(to_document(doc))
     return doc
+
+
+class Submissions:
+    """A client-generated submission id makes a retried request harmless (weak mobile networks):
+    the owner's earlier document with that id is the answer, and a concurrent retry that loses the
+    race to insert gets the winner's."""
+
+    def __init__(self, col, owner_field):
+        self.col, self.owner_field = col, owner_field
+
+    def earlier(self, account_id, submission_id):
+        return self.col.find_one({self.owner_field: account_id, "submission_id": submission_id}, {"_id": 0})
+
+    def insert(self, doc, account_id):
+        """Returns (stored document, True) or (the earlier one, False)."""
+        try:
+            self.col.insert_one(to_document(doc))
+        except DuplicateKeyError:
+            return self.earlier(account_id, doc["submission_id"]), False
+        return to_document(doc), True

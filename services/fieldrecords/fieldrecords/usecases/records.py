@@ -1,7 +1,5 @@
 """Filing an O&M record (现场运维记录填报, seed 001 §2.3): choose task → outlet → form; check in;
 fill (one block per device); photos; sign; check in again and submit. Drafts can be resumed."""
-from pymongo.errors import DuplicateKeyError
-
 from emss_common.clock import to_shanghai
 from emss_common.errors import Conflict, NotFound, ValidationFailed
 from emss_common.events import actor_ref
@@ -13,7 +11,7 @@ from ..domain.access import may_view, scope_query
 from ..domain.checkins import check_in
 from ..domain.filing import STATUS_LABELS, FilingRight, RecordStatus, check_devices, ensure_draft, ensure_own
 from ..schemas import DraftSchema, RecordQuerySchema, StartRecordSchema, SubmitSchema
-from ..storage import new_id, next_number
+from ..storage import Submissions, new_id, next_number
 from . import copies, photos, policy
 
 
@@ -81,8 +79,8 @@ def _evaluate(ctx, record, content, complete):
 def start(ctx, actor, payload):
     """开始签到: the record exists from the first check-in, with the server's time."""
     data = load(StartRecordSchema(), payload)
-    again = ctx.db["records"].find_one({"filer.account_id": actor.account_id,
-                                        "submission_id": data["submission_id"]}, {"_id": 0})
+    submissions = Submissions(ctx.db["records"], "filer.account_id")
+    again = submissions.earlier(actor.account_id, data["submission_id"])
     if again is not None:
         return view(ctx, again)
     task = copies.task_of(ctx, actor, data["task_id"])
@@ -106,13 +104,10 @@ def start(ctx, actor, payload):
         "performed_at": checkin["at"], "performed_on": to_shanghai(checkin["at"]).date().isoformat(),
         "created_at": ctx.now, "updated_at": ctx.now,
     }
-    try:
-        ctx.db["records"].insert_one(to_document(record))
-    except DuplicateKeyError:  # a concurrent retry of the same submission won
-        return view(ctx, ctx.db["records"].find_one({"filer.account_id": actor.account_id,
-                                                     "submission_id": data["submission_id"]}, {"_id": 0}))
-    remember_checkin(ctx, actor, checkin, record_id)
-    return view(ctx, to_document(record))
+    record, created = submissions.insert(record, actor.account_id)
+    if created:
+        remember_checkin(ctx, actor, checkin, record_id)
+    return view(ctx, record)
 
 
 def save_draft(ctx, actor, record_id, payload):

@@ -1,6 +1,4 @@
 """Sampling trips (现场采样) and received-sample checks (来样检查), seed 002."""
-from pymongo.errors import DuplicateKeyError
-
 from emss_common.errors import NotFound, ValidationFailed
 from emss_common.events import actor_ref
 from emss_common.files import FileStore, decode_upload
@@ -12,7 +10,7 @@ from ..domain import trips as rules
 from ..domain.access import may_view, scope_query
 from ..domain.checkins import check_in, flag
 from ..schemas import ConditionsSchema, DepartSchema, ReceiptSchema, SampleSchema, StartTripSchema
-from ..storage import PHOTO_FILES, new_id, next_number
+from ..storage import PHOTO_FILES, Submissions, new_id, next_number
 from . import copies, photos, policy
 from .records import last_checkin, remember_checkin
 
@@ -57,8 +55,8 @@ def _mine(ctx, actor, trip_id):
 def start(ctx, actor, payload):
     """进场签到."""
     data = load(StartTripSchema(), payload)
-    again = ctx.db["trips"].find_one({"leader.account_id": actor.account_id,
-                                      "submission_id": data["submission_id"]}, {"_id": 0})
+    submissions = Submissions(ctx.db["trips"], "leader.account_id")
+    again = submissions.earlier(actor.account_id, data["submission_id"])
     if again is not None:
         return view(ctx, again)
     task = copies.task_of(ctx, actor, data["sampling_task_id"], "sampling_tasks", "采样任务")
@@ -76,13 +74,10 @@ def start(ctx, actor, payload):
                        "name": actor.name or actor.username},
             "status": rules.TripStatus.ON_SITE.value, "arrival": arrival, "departure": None,
             "samples": [], "conditions": None, "flags": flags, "created_at": ctx.now, "updated_at": ctx.now}
-    try:
-        ctx.db["trips"].insert_one(to_document(trip))
-    except DuplicateKeyError:
-        return view(ctx, ctx.db["trips"].find_one({"leader.account_id": actor.account_id,
-                                                   "submission_id": data["submission_id"]}, {"_id": 0}))
-    remember_checkin(ctx, actor, arrival, trip["id"])
-    return view(ctx, to_document(trip))
+    trip, created = submissions.insert(trip, actor.account_id)
+    if created:
+        remember_checkin(ctx, actor, arrival, trip["id"])
+    return view(ctx, trip)
 
 
 def add_photo(ctx, actor, trip_id, payload):
@@ -210,8 +205,8 @@ def my_sampling_tasks(ctx, actor):
 def record_receipt(ctx, actor, payload):
     """来样检查: a sample the enterprise brought in, checked and photographed on receipt."""
     data = load(ReceiptSchema(), payload)
-    again = ctx.db["receipts"].find_one({"filer.account_id": actor.account_id,
-                                         "submission_id": data["submission_id"]}, {"_id": 0})
+    submissions = Submissions(ctx.db["receipts"], "filer.account_id")
+    again = submissions.earlier(actor.account_id, data["submission_id"])
     if again is not None:
         return to_wire(again)
     task = copies.task_of(ctx, actor, data["sampling_task_id"], "sampling_tasks", "采样任务")
@@ -234,15 +229,13 @@ def record_receipt(ctx, actor, payload):
                "transit_hours": hours, "problems": problems, "acceptable": not problems,
                "filer": {"account_id": actor.account_id, "name": actor.name or actor.username},
                "created_at": ctx.now}
-    try:
-        ctx.db["receipts"].insert_one(to_document(receipt))
-    except DuplicateKeyError:
-        return to_wire(ctx.db["receipts"].find_one({"filer.account_id": actor.account_id,
-                                                    "submission_id": data["submission_id"]}, {"_id": 0}))
+    receipt, created = submissions.insert(receipt, actor.account_id)
+    if not created:
+        return to_wire(receipt)
     ctx.events.emit("sample.received", receipt_id, {"receipt": to_wire({k: receipt[k] for k in (
         "id", "sampling_task_id", "institution_id", "enterprise_id", "district", "sample_code",
         "acceptable", "problems", "transit_hours")})}, actor=actor_ref(actor.to_dict()))
-    return to_wire(to_document(receipt))
+    return to_wire(receipt)
 
 
 def list_receipts(ctx, actor, sampling_task_id):
