@@ -25,3 +25,26 @@ def test_a_late_tasks_service_copies_existing_registry_facts(container_factory, 
             assert db["outlets"].find_one({"id": outlet["id"]})["kind"] == "wastewater"
         eventually(copied)
 
+
+
+def test_a_late_confirmation_service_copies_records_already_submitted(container_factory, service_config):
+    """Records filed before the confirmation service's queues existed still reach the enterprise."""
+    from confirmation.service import ConfirmationService
+    from fieldrecords.service import FieldRecordsService
+    from services.fieldrecords.tests import conftest as fr
+    from services.fieldrecords.tests.test_service_records import start, submit, work_photo
+    config = {**service_config, "EMSS_FROZEN_NOW": fr.NOW}
+    container_factory(FieldRecordsService, config).start()
+    with ClusterRpcProxy(config, timeout=20) as rpc:
+        fr.seed_facts(fr.Feed(config), rpc.fieldrecords)
+        record = start(rpc.fieldrecords)
+        work_photo(rpc.fieldrecords, record["id"])
+        submit(rpc.fieldrecords, record["id"])
+
+        confirmation = container_factory(ConfirmationService, config)
+        confirmation.start()   # record.submitted was published before its queue existed
+
+        def copied():
+            listed = rpc.confirmation.list_records(fr.ENTERPRISE, {})
+            assert [r["id"] for r in listed["items"]] == [record["id"]], listed
+        eventually(copied, timeout=20)

@@ -1,7 +1,115 @@
-"""The confirmation service. It owns its database and answers health; its capability arrives with its issue."""
-from emss_common.nameko_deps import ServiceBase, Store
+"""The confirmation service: enterprise daily confirmation of O&M records (排污单位确认), the
+institution's review (机构审核: confirm or void), their deadline (逾期未确认), and the enterprise's
+confirmation of sampling trips.
+
+A thin nameko shell. It keeps its own copies of submitted records and departed trips from
+fieldrecords' events, so confirming never calls another service.
+"""
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import Timer, timer
+
+from emss_common.actor import Actor
+from emss_common.context import Context
+from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
+                                NotFound, ValidationFailed)
+from emss_common.nameko_deps import ServiceBase, Store, export_from, idempotent
+
+from .domain.access import may_view
+from .storage import INDEXES
+from .usecases import acts, records, trips
+
+EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
+
+
+class ConfiguredTimer(Timer):
+    """A timer whose interval (seconds) is read from the service config at start."""
+
+    def __init__(self, setting, default, **kwargs):
+        self.setting, self.default = setting, default
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.setting, self.default))
+
+
+configured_timer = ConfiguredTimer.decorator
 
 
 class ConfirmationService(ServiceBase):
     name = "confirmation"
-    db = Store("confirmation")
+    db = Store("confirmation", INDEXES)
+
+    def _ctx(self):
+        return Context(self.db, self.clock, self.events, self.config)
+
+    # ----- facts from the field -----
+    @event_handler("fieldrecords", "record.submitted")
+    @idempotent()
+    def on_record_submitted(self, event):
+        records.keep(self._ctx(), event)
+
+    @event_handler("fieldrecords", "sampling_trip.departed")
+    @idempotent()
+    def on_trip_departed(self, event):
+        trips.keep(self._ctx(), event)
+
+    @timer(interval=600, eager=True)
+    def reconcile_fieldrecords(self):
+        """At start and every ten minutes: records and trips submitted while this service or its
+        queues did not exist yet. Keeping a copy twice changes nothing."""
+        facts = export_from(self.config, "fieldrecords")
+        if facts is not None:
+            ctx = self._ctx()
+            for record in facts.get("records", []):
+                records.keep(ctx, {"data": {"record": record}})
+            for trip in facts.get("trips", []):
+                trips.keep(ctx, {"data": {"trip": trip}})
+
+    @configured_timer("EMSS_CONFIRMATION_SWEEP_SECONDS", 60)
+    def sweep_overdue(self):
+        """逾期未确认: records whose day ended (Asia/Shanghai) while still awaiting the enterprise."""
+        return records.sweep_overdue(self._ctx())
+
+    # ----- O&M records -----
+    @rpc(expected_exceptions=EXPECTED)
+    def confirmation_days(self, actor, query=None):
+        return records.days(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def day_records(self, actor, day, query=None):
+        return records.day_records(self._ctx(), Actor.from_dict(actor), day, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_day(self, actor, day, payload):
+        return records.confirm_day(self._ctx(), Actor.from_dict(actor), day, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review(self, actor, payload):
+        return records.review(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_records(self, actor, query=None):
+        return records.list_records(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_record(self, actor, record_id):
+        return records.get(self._ctx(), Actor.from_dict(actor), record_id)
+
+    # ----- sampling trips -----
+    @rpc(expected_exceptions=EXPECTED)
+    def list_trips(self, actor, query=None):
+        return trips.list_trips(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_trip(self, actor, trip_id):
+        return trips.get(self._ctx(), Actor.from_dict(actor), trip_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_trip(self, actor, trip_id, payload):
+        return trips.confirm(self._ctx(), Actor.from_dict(actor), trip_id, payload)
+
+    # ----- signatures and photos of acts -----
+    @rpc(expected_exceptions=EXPECTED)
+    def act_file(self, actor, act_id, which):
+        return acts.file_content(self._ctx(), Actor.from_dict(actor), act_id, which, may_view)

@@ -50,6 +50,11 @@ class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
     def on_trip_confirmed(self, event):
         trips.mark_confirmed(self._ctx(), event)
 
+    @rpc
+    def export_facts(self, days=31):
+        """Recent submitted records and departed trips (other services' reconciliation)."""
+        return records.export_facts(self._ctx(), days)
+
     # ----- O&M records -----
     @rpc(expected_exceptions=EXPECTED)
     def my_tasks(self, actor):

@@ -279,3 +279,14 @@ def form_description(kind):
         raise NotFound("未知的运维内容（表单）", field="form_kind")
     from ..domain.forms import describe
     return describe(kind)
+
+
+def export_facts(ctx, days=31):
+    """Submitted records and departed trips of the last `days` days as their events carried them,
+    for the reconciliation of services that keep copies (confirmation)."""
+    from datetime import timedelta
+    from . import trips
+    since = ctx.now - timedelta(days=days)
+    rows = ctx.db["records"].find({"status": "submitted", "submitted_at": {"$gte": since}}, {"_id": 0})
+    departed = ctx.db["trips"].find({"status": {"$ne": "on_site"}, "departed_at": {"$gte": since}}, {"_id": 0})
+    return {"records": [fact(r) for r in rows], "trips": [trips.fact(t) for t in departed]}

@@ -58,4 +58,4 @@ def args():
     return request.args.to_dict()
 
 
-from . import accounts, institutions, enterprises, tasks, fieldrecords  # noqa: E402,F401  (routes register themselves)
+from . import accounts, institutions, enterprises, tasks, fieldrecords, confirmation  # noqa: E402,F401  (routes register themselves)

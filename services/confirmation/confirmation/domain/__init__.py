@@ -1,0 +1,1 @@
+"""The confirmation rules in plain Python: no nameko, pymongo or flask here."""

@@ -1,0 +1,107 @@
+"""The confirmation service's payloads, validated at its edge (Chinese messages, field paths)."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from emss_common.schema import StrictSchema, one_of, text
+
+from .domain.records import DECISION_LABELS, STATUS_LABELS
+from .domain.trips import STATUS_LABELS as TRIP_STATUS_LABELS
+
+ID = dict(validate=validate.Length(min=1, max=64))
+# A client-generated id that makes a retried request (weak network) answer the same.
+CLIENT_ID = dict(load_default=None, allow_none=True,
+                 validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="应为8到64位字母、数字、-或_"))
+MAX_BATCH = 200
+
+
+class FileSchema(StrictSchema):
+    content_base64 = fields.String(required=True, validate=validate.Length(min=1, error="文件为空"))
+    name = text(required=False, max_len=120)
+
+
+class OriginSchema(StrictSchema):
+    """Where the act came from, as the gateway saw the request (never what the client claims)."""
+    ip = text(required=False, max_len=64)
+    user_agent = text(required=False, max_len=500)
+
+
+class LocationSchema(StrictSchema):
+    """The phone's position when it asks (optional: a desktop browser has none)."""
+    longitude = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0,
+                                                                    error="经度应在中国境内（73到136之间）"))
+    latitude = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0,
+                                                                   error="纬度应在中国境内（3到54之间）"))
+    accuracy = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
+    crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")
+
+
+class ActSchema(StrictSchema):
+    """What every confirming act carries: a handwritten signature and a work photo with a face."""
+    submission_id = fields.String(**CLIENT_ID)
+    signature = fields.Nested(FileSchema, required=True)
+    photo = fields.Nested(FileSchema, required=True)
+    origin = fields.Nested(OriginSchema, load_default=None, allow_none=True)
+    location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+
+
+class ConfirmDaySchema(ActSchema):
+    """排污单位确认: the day's records (all still awaiting confirmation when record_ids is absent)."""
+    record_ids = fields.List(fields.String(**ID), load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=MAX_BATCH,
+                                                      error=f"应选择1到{MAX_BATCH}条记录"))
+
+
+class ReviewSchema(ActSchema):
+    """机构审核: confirm or void (with a reason) one record or a batch."""
+    record_ids = fields.List(fields.String(**ID), required=True,
+                             validate=validate.Length(min=1, max=MAX_BATCH, error=f"应选择1到{MAX_BATCH}条记录"))
+    decision = one_of(DECISION_LABELS)
+    reason = text(required=False, max_len=500)
+
+    @validates_schema
+    def _reason(self, data, **kwargs):
+        if data.get("decision") == "void" and not (data.get("reason") or "").strip():
+            raise ValidationError("作废必须填写原因", field_name="reason")
+
+
+class TripConfirmSchema(ActSchema):
+    note = text(required=False, max_len=500)
+
+
+class PageSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class RecordQuerySchema(PageSchema):
+    status = one_of(STATUS_LABELS, required=False)
+    day = fields.Date(load_default=None, allow_none=True)
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    task_id = text(required=False, max_len=64)
+    enterprise_id = text(required=False, max_len=64)
+    institution_id = text(required=False, max_len=64)
+    outlet_id = text(required=False, max_len=64)
+    form_kind = text(required=False, max_len=64)
+    late = fields.Boolean(load_default=None, allow_none=True)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+
+
+class DaysQuerySchema(StrictSchema):
+    """待确认日期: days with records, newest first; by default the last `window` days and every
+    older day that still has records awaiting confirmation."""
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    enterprise_id = text(required=False, max_len=64)
+    awaiting = fields.Boolean(load_default=False)
+
+
+class DayRecordsQuerySchema(StrictSchema):
+    enterprise_id = text(required=False, max_len=64)
+    status = one_of(STATUS_LABELS, required=False)
+
+
+class TripQuerySchema(PageSchema):
+    status = one_of(TRIP_STATUS_LABELS, required=False)
+    sampling_task_id = text(required=False, max_len=64)
+    enterprise_id = text(required=False, max_len=64)
