@@ -60,3 +60,17 @@ class EventTap:
         except Exception:  # noqa: BLE001 - the vhost may already be gone
             pass
         self.conn.release()
+
+
+class EventFeed:
+    """Publishes events as another service would (a service test feeds its consumers this way)."""
+
+    def __init__(self, config):
+        from nameko.standalone.events import event_dispatcher
+        self.dispatch = event_dispatcher(config)
+
+    def send(self, source, type_, subject, data, event=None):
+        from emss_common.events import make_event
+        event = event or make_event(type_, source, subject, data)
+        self.dispatch(source, type_, event)
+        return event

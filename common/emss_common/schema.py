@@ -1,5 +1,5 @@
 """Marshmallow base for every EMSS schema: Chinese error messages, unknown fields refused."""
-from marshmallow import Schema, ValidationError, fields, validates_schema, RAISE
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema, RAISE
 
 _MESSAGES = {
     fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -57,3 +57,28 @@ class DecisionSchema(StrictSchema):
     def _reason(self, data, **kwargs):
         if data["decision"] == "reject" and not (data.get("reason") or "").strip():
             raise ValidationError("驳回必须填写原因", field_name="reason")
+
+
+def client_id(required=True):
+    """A client-generated id (UUID-like) that makes a retried request harmless on a weak network."""
+    kw = dict(required=True) if required else dict(load_default=None, allow_none=True)
+    return fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="应为8到64位字母、数字、-或_"),
+                         **kw)
+
+
+class UploadSchema(StrictSchema):
+    """A file inside a JSON payload (photos, signatures, reports)."""
+    content_base64 = fields.String(required=True, validate=validate.Length(min=1, error="文件为空"))
+    name = text(required=False, max_len=120)
+
+
+class PositionSchema(StrictSchema):
+    """Where a phone says it is. WeChat's location API gives GCJ-02 (the default); a plain
+    browser's geolocation gives WGS-84 and says so. Never the time: that is the server's."""
+    longitude = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0,
+                                                              error="经度应在中国境内（73到136之间）"))
+    latitude = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0,
+                                                             error="纬度应在中国境内（3到54之间）"))
+    accuracy = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
+    crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")

@@ -23,6 +23,26 @@ class OffloadedDetector:
         return self.detector.count(data)
 
 
-__all__ = ["ACCEPTED_TYPES", "WEBP_SUPPORTED", "DuplicatePhoto", "FaceDetector", "ImageFacts",
+_shared = None
+
+
+def shared_detector():
+    """One detector per process: the cascade is loaded once."""
+    global _shared
+    if _shared is None:
+        _shared = OffloadedDetector()
+    return _shared
+
+
+def limits_from(setting):
+    """Photo limits from a service's configuration (`ctx.setting`); every service holds photos to
+    the same FIELD_PHOTO_* settings."""
+    defaults = PhotoLimits()
+    return PhotoLimits(max_bytes=setting("FIELD_PHOTO_MAX_BYTES", defaults.max_bytes),
+                       max_pixels=setting("FIELD_PHOTO_MAX_PIXELS", defaults.max_pixels),
+                       min_side=setting("FIELD_PHOTO_MIN_SIDE", defaults.min_side))
+
+
+__all__ = ["limits_from", "shared_detector", "ACCEPTED_TYPES", "WEBP_SUPPORTED", "DuplicatePhoto", "FaceDetector", "ImageFacts",
            "NO_FACE_MESSAGE", "OffloadedDetector", "PhotoLimits", "hamming", "inspect_image", "phash",
            "require_face"]

@@ -1,21 +1,13 @@
 """The confirmation service's payloads, validated at its edge (Chinese messages, field paths)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from emss_common.schema import StrictSchema, one_of, text
+from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
 
 from .domain.records import DECISION_LABELS, STATUS_LABELS
 from .domain.trips import STATUS_LABELS as TRIP_STATUS_LABELS
 
 ID = dict(validate=validate.Length(min=1, max=64))
-# A client-generated id that makes a retried request (weak network) answer the same.
-CLIENT_ID = dict(load_default=None, allow_none=True,
-                 validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="应为8到64位字母、数字、-或_"))
 MAX_BATCH = 200
-
-
-class FileSchema(StrictSchema):
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1, error="文件为空"))
-    name = text(required=False, max_len=120)
 
 
 class OriginSchema(StrictSchema):
@@ -24,24 +16,13 @@ class OriginSchema(StrictSchema):
     user_agent = text(required=False, max_len=500)
 
 
-class LocationSchema(StrictSchema):
-    """The phone's position when it asks (optional: a desktop browser has none)."""
-    longitude = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0,
-                                                                    error="经度应在中国境内（73到136之间）"))
-    latitude = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0,
-                                                                   error="纬度应在中国境内（3到54之间）"))
-    accuracy = fields.Float(load_default=None, allow_none=True,
-                            validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
-    crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")
-
-
 class ActSchema(StrictSchema):
     """What every confirming act carries: a handwritten signature and a work photo with a face."""
-    submission_id = fields.String(**CLIENT_ID)
-    signature = fields.Nested(FileSchema, required=True)
-    photo = fields.Nested(FileSchema, required=True)
+    submission_id = client_id(required=False)
+    signature = fields.Nested(UploadSchema, required=True)
+    photo = fields.Nested(UploadSchema, required=True)
     origin = fields.Nested(OriginSchema, load_default=None, allow_none=True)
-    location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+    location = fields.Nested(PositionSchema, load_default=None, allow_none=True)
 
 
 class ConfirmDaySchema(ActSchema):

@@ -1,12 +1,11 @@
 """The confirmation service alone on the real broker, fed fieldrecords' facts as events (as in
 production), its emitted events watched on the bus, its clock movable."""
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from confirmation.service import ConfirmationService
-from emss_common.events import make_event
 from tests.bus import EventTap
+from tests.bus import EventFeed
 
 
 NOW = "2026-11-23T10:00:00+08:00"
@@ -37,16 +36,8 @@ def clock(container):
     return next(d.clock for d in container.dependencies if type(d).__name__ == "Clock")
 
 
-class Feed:
-    """Publishes events as fieldrecords would."""
+Feed = EventFeed
 
-    def __init__(self, config):
-        self.dispatch = event_dispatcher(config)
-
-    def send(self, source, type_, subject, data, event=None):
-        event = event or make_event(type_, source, subject, data)
-        self.dispatch(source, type_, event)
-        return event
 
 
 @pytest.fixture

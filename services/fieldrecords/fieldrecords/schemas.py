@@ -3,24 +3,10 @@ by the forms pipeline (domain/forms), against the catalogue."""
 from marshmallow import fields, validate
 
 from emss_common.clock import SHANGHAI
-from emss_common.schema import StrictSchema, one_of, text
+from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
 
 ID = dict(validate=validate.Length(min=1, max=64))
-# A client-generated id (UUID-like) that makes a retried submission harmless.
-CLIENT_ID = dict(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$",
-                                                         error="应为8到64位字母、数字、-或_"))
-
-
-class CheckInSchema(StrictSchema):
-    """What the phone reports; the time is the server's. WeChat's location API gives GCJ-02 (the
-    default); a plain browser's geolocation gives WGS-84 and says so."""
-    longitude = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0,
-                                                                    error="经度应在中国境内（73到136之间）"))
-    latitude = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0,
-                                                                   error="纬度应在中国境内（3到54之间）"))
-    accuracy = fields.Float(load_default=None, allow_none=True,
-                            validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
-    crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")
+CheckInSchema = PositionSchema   # 打卡签到: what the phone reports
 
 
 class ContentSchema(StrictSchema):
@@ -29,7 +15,7 @@ class ContentSchema(StrictSchema):
 
 
 class StartRecordSchema(StrictSchema):
-    submission_id = fields.String(**CLIENT_ID)
+    submission_id = client_id()
     task_id = fields.String(required=True, **ID)
     outlet_id = fields.String(required=True, **ID)
     form_kind = fields.String(required=True, **ID)
@@ -40,23 +26,21 @@ class DraftSchema(StrictSchema):
     content = fields.Nested(ContentSchema, required=True)
 
 
-class FileSchema(StrictSchema):
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1, error="文件为空"))
-    name = text(required=False, max_len=120)
+FileSchema = UploadSchema
 
 
 PHOTO_KINDS = {"work": "工作照片", "scene": "现场照片", "device": "设备照片", "sample": "样品照片"}
 
 
 class PhotoSchema(StrictSchema):
-    upload_id = fields.String(**CLIENT_ID)
+    upload_id = client_id()
     kind = one_of(PHOTO_KINDS)
     caption = text(required=False, max_len=200)
     file = fields.Nested(FileSchema, required=True)
 
 
 class SubmitSchema(StrictSchema):
-    submission_id = fields.String(**CLIENT_ID)
+    submission_id = client_id()
     check_out = fields.Nested(CheckInSchema, required=True)
     content = fields.Nested(ContentSchema, load_default=None, allow_none=True)
     signature = fields.Nested(FileSchema, required=True)
@@ -81,13 +65,13 @@ class RecordQuerySchema(StrictSchema):
 # ----- sampling trips (现场采样, seed 002 §3.2.4) -----
 
 class StartTripSchema(StrictSchema):
-    submission_id = fields.String(**CLIENT_ID)
+    submission_id = client_id()
     sampling_task_id = fields.String(required=True, **ID)
     check_in = fields.Nested(CheckInSchema, required=True)
 
 
 class SampleSchema(StrictSchema):
-    sample_id = fields.String(**CLIENT_ID)        # the client's id of this entry (retries)
+    sample_id = client_id()        # the client's id of this entry (retries)
     point_index = fields.Integer(required=True, validate=validate.Range(min=0, max=999))
     item = text(max_len=50)                        # 监测项目 (factor)
     sample_code = text(max_len=64)                 # 样品编号
@@ -109,14 +93,14 @@ class ConditionsSchema(StrictSchema):
 
 
 class DepartSchema(StrictSchema):
-    submission_id = fields.String(**CLIENT_ID)
+    submission_id = client_id()
     check_out = fields.Nested(CheckInSchema, required=True)
     signature = fields.Nested(FileSchema, required=True)
 
 
 class ReceiptSchema(StrictSchema):
     """来样检查: an institution that receives samples checks and records them (seed 002 一(三))."""
-    submission_id = fields.String(**CLIENT_ID)
+    submission_id = client_id()
     sampling_task_id = fields.String(required=True, **ID)
     sample_code = text(max_len=64)
     collected_at = fields.AwareDateTime(required=True, default_timezone=SHANGHAI)

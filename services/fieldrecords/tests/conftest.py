@@ -3,13 +3,12 @@ import base64
 import uuid
 
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from emss_common.events import make_event
 from fieldrecords.domain.geo import wgs84_to_gcj02
 from fieldrecords.service import FieldRecordsService
 from tests.waiting import eventually
+from tests.bus import EventFeed
 
 NOW = "2026-11-23T10:00:00+08:00"
 
@@ -65,14 +64,8 @@ def fieldrecords(container_factory, fr_config):
         yield proxy
 
 
-class Feed:
-    def __init__(self, config):
-        self.dispatch = event_dispatcher(config)
+Feed = EventFeed
 
-    def send(self, source, type_, subject, data):
-        event = make_event(type_, source, subject, data)
-        self.dispatch(source, type_, event)
-        return event
 
 
 @pytest.fixture

@@ -197,3 +197,13 @@ def test_a_limit_set_in_the_service_configuration_overrides_the_catalogue_defaul
         done = submit(fr, record["id"])
     assert done["verdict"]["passed"] is False
     assert any("drift" in f["field"] for f in done["verdict"]["failures"])
+
+
+def test_a_filter_narrows_what_an_actor_may_list_and_never_widens_it(seeded):
+    record = start(seeded)
+    work_photo(seeded, record["id"])
+    submit(seeded, record["id"])
+    stranger = {**ENTERPRISE, "account_id": "a-e9", "enterprise_id": "e9"}
+    assert seeded.list_records(stranger, {"enterprise_id": "e1"})["total"] == 0
+    assert seeded.list_records(ENTERPRISE, {"enterprise_id": "e1"})["total"] == 1
+    assert seeded.list_records(ENTERPRISE, {"enterprise_id": "e9"})["total"] == 0

@@ -1,10 +1,9 @@
 """The tasks service alone on the real broker, fed registry facts as events (as in production)."""
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from emss_common.events import make_event
 from tasks.service import TasksService
+from tests.bus import EventFeed
 
 NOW = "2026-11-23T10:00:00+08:00"
 
@@ -22,16 +21,8 @@ def tasks(container_factory, tasks_config):
         yield proxy
 
 
-class Feed:
-    """Publishes events as another service would, and waits until the tasks service saw them."""
+Feed = EventFeed
 
-    def __init__(self, config):
-        self.dispatch = event_dispatcher(config)
-
-    def send(self, source, type_, subject, data, event=None):
-        event = event or make_event(type_, source, subject, data)
-        self.dispatch(source, type_, event)
-        return event
 
 
 @pytest.fixture

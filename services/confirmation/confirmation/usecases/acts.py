@@ -7,7 +7,7 @@ from pymongo.errors import DuplicateKeyError
 
 from emss_common.errors import Conflict, NotFound
 from emss_common.files import FileStore, decode_upload, encode
-from emss_common.imaging import OffloadedDetector, inspect_image, require_face
+from emss_common.imaging import shared_detector, inspect_image, require_face
 from emss_common.serial import to_document, to_wire
 
 from ..domain import records as record_rules
@@ -19,15 +19,6 @@ SYSTEM = {"account_id": None, "username": "system", "name": "系统", "staff_id"
           "institution_id": None, "enterprise_id": None}
 ACT_LABELS = {"enterprise_confirmation": "排污单位确认", "review_confirm": "审核确认", "void": "作废",
               "trip_confirmation": "采样行程确认"}
-
-_detector = None
-
-
-def detector():
-    global _detector
-    if _detector is None:
-        _detector = OffloadedDetector()
-    return _detector
 
 
 def by(actor):
@@ -46,7 +37,7 @@ def check_files(ctx, data):
     sig_facts = inspect_image(signature, sig_limits, field="signature")
     photo = decode_upload(data["photo"], "photo", limits.max_bytes)
     photo_facts = inspect_image(photo, limits, field="photo")
-    faces = require_face(detector(), photo, "photo")
+    faces = require_face(shared_detector(), photo, "photo")
     return {"signature": (signature, sig_facts, None), "photo": (photo, photo_facts, faces)}
 
 

@@ -1,7 +1,7 @@
 """The configurable numbers of confirmation, read from the service config ([D] defaults)."""
 from datetime import timedelta
 
-from emss_common.imaging import PhotoLimits
+from emss_common.imaging import limits_from
 
 from ..domain.records import ConfirmationDeadline
 
@@ -13,11 +13,7 @@ def deadline(ctx):
 
 def photo_limits(ctx):
     """The enterprise's and the reviewer's work photos are held to the field photos' limits."""
-    defaults = PhotoLimits()
-    return PhotoLimits(
-        max_bytes=ctx.setting("FIELD_PHOTO_MAX_BYTES", defaults.max_bytes),
-        max_pixels=ctx.setting("FIELD_PHOTO_MAX_PIXELS", defaults.max_pixels),
-        min_side=ctx.setting("FIELD_PHOTO_MIN_SIDE", defaults.min_side))
+    return limits_from(ctx.setting)
 
 
 def days_window(ctx):

@@ -10,20 +10,10 @@ from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
 from ..domain.checkins import flag, photo_flags
-from emss_common.imaging import OffloadedDetector, hamming, inspect_image, require_face
+from emss_common.imaging import shared_detector, hamming, inspect_image, require_face
 from ..schemas import PHOTO_KINDS, PhotoSchema
 from ..storage import PHOTO_FILES, new_id
 from . import policy
-
-_detector = None
-
-
-def detector():
-    global _detector
-    if _detector is None:
-        _detector = OffloadedDetector()
-    return _detector
-
 
 def bands(phash):
     """The hash's eight bytes, tagged by position: two hashes within 7 bits share at least one
@@ -63,7 +53,7 @@ def attach(ctx, actor, subject, subject_type, payload, outlet=None, checked_in_a
     facts = inspect_image(content, limits, field="file")
     faces = None
     if data["kind"] == "work":
-        faces = require_face(detector(), content, "file")
+        faces = require_face(shared_detector(), content, "file")
     flags = []
     for other in _duplicates(ctx, facts.phash, subject["id"]):
         flags.append(flag("duplicate_photo", photo_id=None, other_photo_id=other["id"],

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from ..domain.checkins import CheckinPolicy
-from emss_common.imaging import DuplicatePhoto, PhotoLimits
+from emss_common.imaging import DuplicatePhoto, limits_from
 
 
 def checkin_policy(ctx):
@@ -14,11 +14,7 @@ def checkin_policy(ctx):
 
 
 def photo_limits(ctx):
-    defaults = PhotoLimits()
-    return PhotoLimits(
-        max_bytes=ctx.setting("FIELD_PHOTO_MAX_BYTES", defaults.max_bytes),
-        max_pixels=ctx.setting("FIELD_PHOTO_MAX_PIXELS", defaults.max_pixels),
-        min_side=ctx.setting("FIELD_PHOTO_MIN_SIDE", defaults.min_side))
+    return limits_from(ctx.setting)
 
 
 def duplicate_rule(ctx):

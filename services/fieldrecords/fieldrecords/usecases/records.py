@@ -7,7 +7,7 @@ from emss_common.forms import form, forms_for
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
-from ..domain.access import may_view, scope_query
+from ..domain.access import may_view, scope_query, within
 from ..domain.checkins import check_in
 from ..domain.filing import STATUS_LABELS, FilingRight, RecordStatus, check_devices, ensure_draft, ensure_own
 from ..schemas import DraftSchema, RecordQuerySchema, StartRecordSchema, SubmitSchema
@@ -218,27 +218,22 @@ def signature_content(ctx, actor, subject_id):
 
 def list_records(ctx, actor, query=None):
     q = load(RecordQuerySchema(), query or {})
-    mongo = {}
     if q["mine"] or q.get("status") == "draft":
-        mongo["filer.account_id"] = actor.account_id
+        scope = {"filer.account_id": actor.account_id}   # drafts are the filer's alone
     else:
         scope = scope_query(actor)
         if scope is None:
             raise NotFound("没有可查看的运维记录", field="scope")
-        mongo.update(scope)
-        mongo["status"] = "submitted"
-    if q.get("status"):
-        mongo["status"] = q["status"]
-    for key in ("task_id", "outlet_id", "form_kind", "enterprise_id"):
-        if q.get(key):
-            mongo[key] = q[key]
+        scope = within(scope, {"status": "submitted"})
+    filters = {key: q[key] for key in ("status", "task_id", "outlet_id", "form_kind", "enterprise_id") if q.get(key)}
     if q.get("day"):
-        mongo["performed_on"] = q["day"].isoformat()
+        filters["performed_on"] = q["day"].isoformat()
     elif q.get("date_from") or q.get("date_to"):
-        mongo["performed_on"] = {**({"$gte": q["date_from"].isoformat()} if q.get("date_from") else {}),
-                                 **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
+        filters["performed_on"] = {**({"$gte": q["date_from"].isoformat()} if q.get("date_from") else {}),
+                                   **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
     if q.get("flagged") is True:
-        mongo["flags.0"] = {"$exists": True}
+        filters["flags.0"] = {"$exists": True}
+    mongo = within(scope, filters)   # a filter narrows the actor's scope, never replaces it
     total = ctx.db["records"].count_documents(mongo)
     rows = ctx.db["records"].find(mongo, {"_id": 0}).sort([("performed_at", -1), ("id", 1)]) \
         .skip((q["page"] - 1) * q["size"]).limit(q["size"])

@@ -7,7 +7,7 @@ from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
 from ..domain import trips as rules
-from ..domain.access import may_view, scope_query
+from ..domain.access import may_view, scope_query, within
 from ..domain.checkins import check_in, flag
 from ..schemas import ConditionsSchema, DepartSchema, ReceiptSchema, SampleSchema, StartTripSchema
 from ..storage import PHOTO_FILES, Submissions, new_id, next_number
@@ -179,9 +179,9 @@ def list_trips(ctx, actor, query=None):
         scope = scope_query(actor)
         if scope is None:
             raise NotFound("没有可查看的采样行程", field="scope")
-        mongo = {**scope, "status": {"$ne": "on_site"}}
+        mongo = within(scope, {"status": {"$ne": "on_site"}})
     if query.get("sampling_task_id"):
-        mongo["sampling_task_id"] = str(query["sampling_task_id"])
+        mongo = within(mongo, {"sampling_task_id": str(query["sampling_task_id"])})
     rows = ctx.db["trips"].find(mongo, {"_id": 0}).sort([("created_at", -1), ("id", 1)]).limit(500)
     return [view(ctx, t, with_photos=False) for t in rows]
 
