@@ -223,3 +223,81 @@ def export_from(config, service):
     except Exception as exc:  # noqa: BLE001 - the source may not be up yet; try again later
         log.info("%s not reachable for reconciliation: %s", service, exc)
         return None
+
+
+class _OutboundHandle:
+    """What `self.outbound` is inside a worker."""
+
+    def __init__(self, provider, service):
+        self.provider, self.service = provider, service
+
+    def publish(self, type_, subject, data, actor=None, id_=None, occurred_at=None):
+        # Looked up now: other dependencies may be injected after this one.
+        outbox = self.provider.outbox(getattr(self.service, self.provider.store_attr),
+                                      getattr(self.service, self.provider.clock_attr))
+        return outbox.publish(type_, subject, data, actor=actor, id_=id_, occurred_at=occurred_at)
+
+
+class Outbound(DependencyProvider):
+    """Messages for the enforcement agency (emss_common.outbound): in a worker,
+    `self.outbound.publish(type_, subject, data, actor=None)` stores the message in the service's
+    `outbound_outbox` and publishes it with confirms; a relay thread of the container re-publishes
+    what the broker did not confirm every EMSS_OUTBOUND_RELAY_SECONDS."""
+
+    def __init__(self, store_attr="db", clock_attr="clock"):
+        self.store_attr, self.clock_attr = store_attr, clock_attr
+        self.settings = self.sender = self._relay_thread = None
+        self._indexed = False
+
+    def setup(self):
+        from .outbound import ConfirmedPublisher, OutboundSettings
+        self.settings = OutboundSettings.from_config(self.container.config)
+        self.sender = ConfirmedPublisher(self.settings)
+
+    def start(self):
+        self._relay_thread = self.container.spawn_managed_thread(self._relay_forever,
+                                                                 identifier="outbound_relay")
+
+    def stop(self):
+        self._stop_relay()
+        import eventlet
+        with eventlet.Timeout(2, False):  # a hung broker must not hold the container's stop
+            self.sender.close()
+
+    def kill(self):
+        self._stop_relay()
+        self.sender.abort()
+
+    def _stop_relay(self):
+        if self._relay_thread is not None:
+            self._relay_thread.kill()
+            self._relay_thread = None
+
+    def get_dependency(self, worker_ctx):
+        return _OutboundHandle(self, worker_ctx.service)
+
+    def outbox(self, db, clock):
+        from .outbound import INDEXES, OutboundOutbox
+        if not self._indexed:
+            ensure_indexes(db, INDEXES)  # the unique id makes forwarding a redelivery a no-op
+            self._indexed = True
+        return OutboundOutbox(db, clock, self.sender, self.settings, self.container.service_name)
+
+    def _sibling(self, attr):
+        """The store or clock, outside any worker: its provider ignores the worker context."""
+        for dep in self.container.dependencies:
+            if getattr(dep, "attr_name", None) == attr:
+                return dep.get_dependency(None)
+        raise LookupError(f"{self.container.service_name} has no {attr} dependency")
+
+    def relay(self):
+        return self.outbox(self._sibling(self.store_attr), self._sibling(self.clock_attr)).relay()
+
+    def _relay_forever(self):
+        import eventlet
+        while True:
+            eventlet.sleep(self.settings.relay_seconds)
+            try:
+                self.relay()
+            except Exception:  # noqa: BLE001 - keep relaying; the next round may work
+                log.exception("outbound relay round failed")

@@ -13,7 +13,8 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import ServiceBase, Store, export_from, idempotent
+from emss_common.nameko_deps import Outbound, ServiceBase, Store, export_from, idempotent, on_events
+from emss_common.outbound import RECORD_TYPES, from_record_event
 
 from .domain.access import may_view
 from .storage import INDEXES
@@ -39,6 +40,7 @@ configured_timer = ConfiguredTimer.decorator
 class ConfirmationService(ServiceBase):
     name = "confirmation"
     db = Store("confirmation", INDEXES)
+    outbound = Outbound()
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -65,6 +67,11 @@ class ConfirmationService(ServiceBase):
                 records.keep(ctx, {"data": {"record": record}})
             for trip in facts.get("trips", []):
                 trips.keep(ctx, {"data": {"trip": trip}})
+
+    @on_events("confirmation", *RECORD_TYPES)
+    def to_enforcement(self, event):
+        """作废 and 逾期未确认 leave for the enforcement agency (the same id: a redelivery is a no-op)."""
+        self.outbound.publish(**from_record_event(event))
 
     @configured_timer("EMSS_CONFIRMATION_SWEEP_SECONDS", 60)
     def sweep_overdue(self):

@@ -1,0 +1,520 @@
+"""Messages that leave EMSS for the enforcement agency (执法系统).
+
+One durable topic exchange (config EMSS_OUTBOUND_EXCHANGE, default "emss.enforcement"), routing
+key = message type, persistent JSON messages, message id = event id, publisher confirms. A message
+is written to the service's `outbound_outbox` collection before it is published; one the broker
+did not confirm (refused connection, nack, unroutable, confirm timeout) stays there and the relay
+re-publishes it with the same id, so the agency de-duplicates on the id. Nothing accepted is lost.
+
+The schema is versioned and documented for outsiders: docs/events/enforcement-v1.md and
+docs/events/enforcement-v1.schema.json. The marshmallow schemas below enforce it at publish time.
+
+The nameko glue (the `Outbound` dependency) is in nameko_deps.py; this module needs no container.
+"""
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from kombu import Connection, Exchange, Producer
+from marshmallow import ValidationError, fields, validate
+from pymongo.errors import DuplicateKeyError
+
+from . import metrics
+from .errors import ValidationFailed
+from .schema import StrictSchema
+from .store import Index
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1.0"
+DEFAULT_EXCHANGE = "emss.enforcement"
+OUTBOX = "outbound_outbox"
+INDEXES = {OUTBOX: [Index([("id", 1)], unique=True),
+                    Index([("sent", 1), ("next_attempt_at", 1)]),
+                    Index([("sent", 1), ("sent_at", 1)])]}
+SYSTEM_ACTOR = {"account_id": None, "username": "system", "name": "系统", "roles": ["system"]}
+
+
+# ----- configuration -----
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    amqp_uri: str
+    exchange: str = DEFAULT_EXCHANGE
+    relay_seconds: float = 15
+    retry_after_seconds: float = 30       # first re-publish; doubles per failure up to the max
+    max_backoff_seconds: float = 3600
+    connect_timeout: float = 5
+    confirm_timeout: float = 10
+    keep_days: float = 7                  # confirmed messages kept this long for inspection
+    mandatory: bool = True                # a message no queue is bound for counts as not delivered
+    batch: int = 100
+
+    @classmethod
+    def from_config(cls, config):
+        """From a nameko config; EMSS_OUTBOUND_AMQP_URI lets the outbound exchange live on another
+        broker or vhost than EMSS's own traffic (the agency need not see internal queues)."""
+        def num(key, default):
+            return float(config.get(key, default))
+        mandatory = str(config.get("EMSS_OUTBOUND_MANDATORY", "1")).strip().lower()
+        return cls(
+            amqp_uri=config.get("EMSS_OUTBOUND_AMQP_URI") or config["AMQP_URI"],
+            exchange=config.get("EMSS_OUTBOUND_EXCHANGE") or DEFAULT_EXCHANGE,
+            relay_seconds=num("EMSS_OUTBOUND_RELAY_SECONDS", cls.relay_seconds),
+            retry_after_seconds=num("EMSS_OUTBOUND_RETRY_AFTER_SECONDS", cls.retry_after_seconds),
+            max_backoff_seconds=num("EMSS_OUTBOUND_MAX_BACKOFF_SECONDS", cls.max_backoff_seconds),
+            connect_timeout=num("EMSS_OUTBOUND_CONNECT_TIMEOUT_SECONDS", cls.connect_timeout),
+            confirm_timeout=num("EMSS_OUTBOUND_CONFIRM_TIMEOUT_SECONDS", cls.confirm_timeout),
+            keep_days=num("EMSS_OUTBOUND_KEEP_DAYS", cls.keep_days),
+            mandatory=mandatory not in ("0", "false", "no", "off"),
+            batch=int(config.get("EMSS_OUTBOUND_BATCH", cls.batch)),
+        )
+
+
+# ----- the v1 schema (keep in step with docs/events/enforcement-v1.schema.json) -----
+
+def utc_text(value):
+    """A timestamp as outsiders get it: UTC, ISO 8601, milliseconds, "Z". A datetime without a
+    zone is UTC (as stored documents come back); text must carry its offset."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            raise ValueError("no UTC offset")
+    elif not isinstance(value, datetime):
+        raise ValueError(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Timestamp(fields.Field):
+    default_error_messages = {"invalid": "时间格式应为带时区的 ISO 8601"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime) or isinstance(value, str) and "T" in value:
+            try:
+                return utc_text(value)
+            except ValueError:
+                pass
+        raise self.make_error("invalid")
+
+
+class Day(fields.Field):
+    default_error_messages = {"invalid": "日期格式应为 YYYY-MM-DD"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise self.make_error("invalid")
+
+
+def _id(required=True):
+    return fields.String(required=required, validate=validate.Length(min=1, max=100),
+                         allow_none=not required, **({} if required else {"load_default": None}))
+
+
+def _text(max_len=200):
+    return fields.String(required=False, allow_none=True, load_default=None,
+                         validate=validate.Length(max=max_len))
+
+
+class PartySchema(StrictSchema):
+    """An institution, enterprise or outlet: its EMSS id and its name at the time."""
+    id = _id()
+    name = _text()
+
+
+class PersonSchema(StrictSchema):
+    account_id = _id(required=False)
+    staff_id = _id(required=False)
+    name = _text(100)
+
+
+class RecordRefSchema(StrictSchema):
+    id = _id()
+    number = _text(50)
+
+
+class FormSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = _text()
+
+
+class PeriodSchema(StrictSchema):
+    start = Day(required=True)
+    end = Day(required=True)
+
+
+class IndicatorSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = _text()
+
+
+class GradeSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = _text(50)
+
+
+def _evidence():
+    return fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True)
+
+
+class _RecordFacts(StrictSchema):
+    """What every record.* message says about the record."""
+    record = fields.Nested(RecordRefSchema, required=True)
+    form = fields.Nested(FormSchema, required=True)
+    institution = fields.Nested(PartySchema, required=True)
+    enterprise = fields.Nested(PartySchema, required=True)
+    outlet = fields.Nested(PartySchema, required=True)
+    district = _text(100)
+    performed_on = Day(required=True)
+    performed_at = Timestamp(required=False, allow_none=True, load_default=None)
+    filer = fields.Nested(PersonSchema, required=True)
+
+
+class RecordVoidedSchema(_RecordFacts):
+    """record.voided — 运维记录被机构审核作废."""
+    voided_by = fields.Nested(PersonSchema, required=True)
+    voided_at = Timestamp(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RecordConfirmationOverdueSchema(_RecordFacts):
+    """record.confirmation_overdue — 排污单位未在当日确认运维记录 (逾期未确认)."""
+    day = Day(required=True)
+    due_at = Timestamp(required=True)
+    overdue_at = Timestamp(required=True)
+
+
+class ViolationSuspectedSchema(StrictSchema):
+    """violation.suspected — 疑似违法线索 (reserved: published once credit checks exist)."""
+    institution = fields.Nested(PartySchema, required=True)
+    enterprise = fields.Nested(PartySchema, required=False, allow_none=True, load_default=None)
+    outlet = fields.Nested(PartySchema, required=False, allow_none=True, load_default=None)
+    district = _text(100)
+    period = fields.Nested(PeriodSchema, required=True)
+    indicator = fields.Nested(IndicatorSchema, required=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence_record_ids = _evidence()
+    detected_at = Timestamp(required=True)
+
+
+class IndicatorScoreSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = _text()
+    score = fields.Float(required=True, allow_nan=False)
+    evidence_record_ids = _evidence()
+
+
+class CreditEvaluatedSchema(StrictSchema):
+    """credit.evaluated — 运维机构信用评价结果 (reserved: published once credit evaluation exists)."""
+    institution = fields.Nested(PartySchema, required=True)
+    period = fields.Nested(PeriodSchema, required=True)
+    score = fields.Float(required=True, allow_nan=False)
+    grade = fields.Nested(GradeSchema, required=True)
+    indicators = fields.List(fields.Nested(IndicatorScoreSchema), required=True)
+    evidence_record_ids = _evidence()
+    evaluated_at = Timestamp(required=True)
+
+
+TYPES = {
+    "record.voided": RecordVoidedSchema,
+    "record.confirmation_overdue": RecordConfirmationOverdueSchema,
+    "violation.suspected": ViolationSuspectedSchema,
+    "credit.evaluated": CreditEvaluatedSchema,
+}
+# The internal record events (source "confirmation") that leave as themselves.
+RECORD_TYPES = ("record.voided", "record.confirmation_overdue")
+
+
+def load_data(type_, data):
+    """The data of a message of this type, checked and normalised (timestamps to UTC "Z");
+    ValidationFailed names the field ("data.reason") and nothing is published."""
+    schema = TYPES.get(type_)
+    if schema is None:
+        raise ValidationFailed(f"未知的对外消息类型：{type_}", field="type")
+    if not isinstance(data, dict):
+        raise ValidationFailed("应为对象", field="data")
+    try:
+        return schema().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed.from_marshmallow(exc.messages, prefix="data") from None
+
+
+def outsider_actor(actor):
+    """Who caused the message, as much as the agency needs: account, username, name, roles."""
+    if not actor or actor.get("username") == "system" and not actor.get("account_id"):
+        return dict(SYSTEM_ACTOR)
+    return {"account_id": actor.get("account_id"), "username": actor.get("username"),
+            "name": actor.get("name") or actor.get("username"), "roles": sorted(actor.get("roles") or [])}
+
+
+def make_message(type_, source, subject, data, actor=None, id_=None, occurred_at=None):
+    """The v1 envelope around checked data."""
+    if not subject:
+        raise ValidationFailed("必填项", field="subject")
+    try:
+        occurred = utc_text(occurred_at or datetime.now(timezone.utc))
+    except ValueError:
+        raise ValidationFailed("时间格式应为带时区的 ISO 8601", field="occurred_at") from None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": str(id_ or uuid.uuid4()),
+        "type": type_,
+        "occurred_at": occurred,
+        "source": f"emss.{source}",
+        "subject": str(subject),
+        "actor": outsider_actor(actor),
+        "data": load_data(type_, data),
+    }
+
+
+def from_record_event(event):
+    """The outbound message for an internal record.voided / record.confirmation_overdue event
+    (confirmation's record fact), as keyword arguments of publish. Same id as the internal event,
+    so forwarding a redelivered event publishes nothing new."""
+    rec = event["data"]["record"]
+
+    def party(prefix):
+        return {"id": rec[f"{prefix}_id"], "name": rec.get(f"{prefix}_name")}
+
+    def person(who):
+        who = who or {}
+        return {"account_id": who.get("account_id"), "staff_id": who.get("staff_id"),
+                "name": who.get("name") or who.get("username")}
+
+    data = {"record": {"id": rec["id"], "number": rec.get("number")},
+            "form": {"kind": rec["form_kind"], "name": rec.get("form_name")},
+            "institution": party("institution"), "enterprise": party("enterprise"), "outlet": party("outlet"),
+            "district": rec.get("district"), "performed_on": rec.get("performed_on"),
+            "performed_at": rec.get("performed_at"), "filer": person(rec.get("filer"))}
+    if event["type"] == "record.voided":
+        review = rec.get("review") or {}
+        data.update(voided_by=person(review.get("by")), voided_at=review.get("at"),
+                    reason=review.get("reason") or rec.get("reason"))
+    elif event["type"] == "record.confirmation_overdue":
+        data.update(day=rec.get("day"), due_at=rec.get("due_at"), overdue_at=rec.get("overdue_at"))
+    else:
+        raise ValidationFailed(f"不对外发送的事件类型：{event['type']}", field="type")
+    return {"type_": event["type"], "subject": rec["id"], "data": data, "actor": event.get("actor"),
+            "id_": event["id"], "occurred_at": event.get("occurred_at")}
+
+
+# ----- the wire -----
+
+class Unroutable(Exception):
+    """The broker confirmed the message but no queue was bound for its routing key."""
+
+
+class BrokerUnavailable(ConnectionError):
+    """The broker failed a moment ago: callers are not kept waiting, the relay will send it."""
+
+
+class ConfirmedPublisher:
+    """One connection to the outbound broker, publishing with confirms, one message at a time.
+
+    The connection is reused; after any failure it is dropped without a closing handshake (the
+    socket may be dead) and the next send opens a new one. After a connection failure or timeout,
+    sends fail at once for retry_after_seconds (unless probing), so a burst of messages does not
+    wait out one timeout each while the broker is unreachable.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.exchange = Exchange(settings.exchange, type="topic", durable=True, auto_delete=False)
+        self._lock = threading.Lock()  # green under eventlet: one publish at a time on the channel
+        self._conn = self._producer = None
+        self._returned = []
+        self._suspended_until = 0.0
+
+    def _open(self):
+        conn = Connection(self.settings.amqp_uri, connect_timeout=self.settings.connect_timeout,
+                          transport_options={"confirm_publish": True})
+        try:
+            conn.connect()
+            channel = conn.channel()
+            channel.events["basic_return"].add(self._on_return)
+            self.exchange(channel).declare()
+        except Exception:
+            conn.collect()
+            raise
+        self._conn, self._producer = conn, Producer(channel, exchange=self.exchange)
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        # Arrives before the confirm of the same message: remember it, judge after the confirm.
+        self._returned.append(routing_key)
+
+    def abort(self):
+        """Drop the connection without a handshake (container kill)."""
+        self._drop()
+
+    def _drop(self):
+        if self._conn is not None:
+            try:
+                self._conn.collect()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+        self._conn = self._producer = None
+
+    def close(self):
+        """Graceful close (container stop)."""
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.release()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._conn = self._producer = None
+
+    def send(self, message, probe=False):
+        """Publish and wait for the broker's confirm; raises when it is not confirmed. A probe
+        tries even while sends are suspended (the relay's first message of a round)."""
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            if not probe and time.monotonic() < self._suspended_until:
+                raise BrokerUnavailable("the outbound broker was unreachable a moment ago")
+            try:
+                self._send_once_more_if_stale(body, message)
+            except Exception as exc:
+                if failure_reason(exc) in ("connection", "timeout"):
+                    self._suspended_until = time.monotonic() + self.settings.retry_after_seconds
+                raise
+            self._suspended_until = 0.0
+
+    def _send_once_more_if_stale(self, body, message):
+        reused = self._producer is not None
+        try:
+            self._send(body, message)
+        except Exception as exc:
+            # A kept connection may have died while idle (broker restart): one fresh try.
+            if not reused or failure_reason(exc) != "connection":
+                raise
+            self._send(body, message)
+
+    def _send(self, body, message):
+        if self._producer is None:
+            self._open()
+        self._returned.clear()
+        try:
+            self._producer.publish(
+                body, routing_key=message["type"], exchange=self.exchange,
+                content_type="application/json", content_encoding="utf-8",
+                delivery_mode=2, message_id=message["id"], type=message["type"], app_id="emss",
+                timestamp=int(datetime.fromisoformat(message["occurred_at"][:-1] + "+00:00").timestamp()),
+                headers={"schema_version": message["schema_version"]},
+                mandatory=self.settings.mandatory, retry=False,
+                confirm_timeout=self.settings.confirm_timeout)
+        except Exception:
+            self._drop()
+            raise
+        if self._returned:
+            raise Unroutable(f"no queue bound for {message['type']} on {self.settings.exchange}")
+
+
+def failure_reason(exc):
+    """A short label for the failed-messages metric."""
+    from amqp.exceptions import MessageNacked
+    if isinstance(exc, Unroutable):
+        return "unroutable"
+    if isinstance(exc, MessageNacked):
+        return "nacked"
+    if isinstance(exc, TimeoutError) or type(exc).__name__ == "timeout":
+        return "timeout"
+    if isinstance(exc, (ConnectionError, OSError)) or "Connection" in type(exc).__name__:
+        return "connection"
+    return "error"
+
+
+# ----- the outbox -----
+
+def published_counter():
+    return metrics.counter("emss_outbound_published_total",
+                           "Messages to the enforcement agency confirmed by the broker", ["service", "type"])
+
+
+def failed_counter():
+    return metrics.counter("emss_outbound_failed_total",
+                           "Publish attempts to the enforcement agency not confirmed (left in the outbox)",
+                           ["service", "type", "reason"])
+
+
+class OutboundOutbox:
+    """Publishing through the service's own `outbound_outbox` collection."""
+
+    def __init__(self, db, clock, sender, settings, service):
+        self.db, self.clock, self.sender = db, clock, sender
+        self.settings, self.service = settings, service
+        self.col = db[OUTBOX]
+
+    def publish(self, type_, subject, data, actor=None, id_=None, occurred_at=None):
+        """Accept a message: checked, stored, then published. Returns the message even when the
+        broker did not confirm it (the relay will); ValidationFailed for bad data, nothing stored.
+        Giving the id of an already accepted message returns that message and publishes nothing."""
+        now = self.clock.now()
+        message = make_message(type_, self.service, subject, data, actor, id_, occurred_at or now)
+        row = {"id": message["id"], "type": type_, "message": message, "actor": actor, "sent": False,
+               "attempts": 1, "created_at": now, "next_attempt_at": now + self._backoff(1),
+               "sent_at": None, "last_error": None}
+        try:
+            self.col.insert_one(row)
+        except DuplicateKeyError:
+            return self.col.find_one({"id": message["id"]}, {"_id": 0})["message"]
+        self._attempt(row, probe=False)
+        return message
+
+    def relay(self):
+        """Re-publish what is due (same id), then forget confirmed messages older than keep_days.
+        Returns how many were confirmed now."""
+        now = self.clock.now()
+        rows = list(self.col.find({"sent": False, "next_attempt_at": {"$lte": now}}, {"_id": 0})
+                    .sort("next_attempt_at", 1).limit(self.settings.batch))
+        confirmed, probe = 0, True
+        for row in rows:
+            attempts = row.get("attempts", 0) + 1
+            # Compare-and-set on the attempt count: of several replicas, one takes the message.
+            claimed = self.col.update_one(
+                {"id": row["id"], "sent": False, "attempts": row.get("attempts", 0)},
+                {"$set": {"attempts": attempts, "next_attempt_at": now + self._backoff(attempts)}})
+            if claimed.matched_count != 1:
+                continue
+            ok, reason = self._attempt({**row, "attempts": attempts}, probe=probe)
+            confirmed += ok
+            if reason in ("connection", "timeout"):
+                break  # the broker is away: the rest wait for the next round untouched
+            probe = False
+        keep = timedelta(days=self.settings.keep_days)
+        self.col.delete_many({"sent": True, "sent_at": {"$lt": now - keep}})
+        return confirmed
+
+    def pending(self):
+        return self.col.count_documents({"sent": False})
+
+    def _backoff(self, attempts):
+        seconds = self.settings.retry_after_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, self.settings.max_backoff_seconds))
+
+    def _attempt(self, row, probe):
+        """(1, None) when confirmed, (0, failure reason) when not."""
+        message = row["message"]
+        try:
+            self.sender.send(message, probe=probe)
+        except Exception as exc:  # noqa: BLE001 - the relay tries again
+            reason = failure_reason(exc)
+            log.warning("outbound %s %s not confirmed (%s: %s); left in the outbox",
+                        message["type"], message["id"], reason, exc)
+            self.col.update_one({"id": message["id"]}, {"$set": {"last_error": f"{reason}: {exc}"[:500]}})
+            failed_counter().labels(self.service, message["type"], reason).inc()
+            return 0, reason
+        self.col.update_one({"id": message["id"]},
+                            {"$set": {"sent": True, "sent_at": self.clock.now(), "last_error": None}})
+        published_counter().labels(self.service, message["type"]).inc()
+        return 1, None
