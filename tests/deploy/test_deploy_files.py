@@ -38,8 +38,13 @@ COMPOSE_ENV = {
     "EMSS_SECRET_KEY": "test-secret-key",
     "EMSS_ADMIN_PASSWORD": "test-admin-password",
     "GRAFANA_ADMIN_PASSWORD": "test-grafana-password",
+    "WECHAT_TOKEN": "test-wechat-token",
+    "WECHAT_APP_ID": "wx0000000000000000",
+    "WECHAT_APP_SECRET": "test-wechat-secret",
+    "EMSS_PUBLIC_URL": "https://emss.example.gov.cn",
 }
-SECRET_VARS = ("EMSS_AMQP_PASSWORD", "EMSS_SECRET_KEY", "EMSS_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD")
+SECRET_VARS = ("EMSS_AMQP_PASSWORD", "EMSS_SECRET_KEY", "EMSS_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
+               "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "EMSS_PUBLIC_URL")
 
 
 def _load_yaml(path):
@@ -187,7 +192,8 @@ def test_compose_has_no_literal_secrets(compose):
     for name, svc in compose["services"].items():
         for key, value in _env(svc).items():
             if secretish.search(key):
-                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", str(value)), \
+                # Required (${VAR:?...}) or optional with an empty default (${VAR:-}).
+                assert re.fullmatch(r"\$\{\w+:(\?[^}]*|-)\}", str(value)), \
                     f"{name}.{key} must come from the environment, got {value!r}"
     for path, value in _walk_strings(compose):
         # Credentials inside URIs must be variables too.
@@ -426,7 +432,8 @@ def test_k8s_kustomization_lists_every_manifest_but_the_secret_template():
 def test_k8s_secret_template_holds_placeholders_only():
     (secret,) = [doc for _, doc in _k8s_docs() if doc["kind"] == "Secret"]
     assert secret["metadata"]["name"] == "emss-secrets"
-    assert set(secret["stringData"]) == {"RABBITMQ_PASSWORD", "MONGO_PASSWORD", "EMSS_SECRET_KEY", "EMSS_ADMIN_PASSWORD"}
+    assert set(secret["stringData"]) == {"RABBITMQ_PASSWORD", "MONGO_PASSWORD", "EMSS_SECRET_KEY", "EMSS_ADMIN_PASSWORD",
+                                         "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET"}
     assert set(secret["stringData"].values()) == {"REPLACE_ME"}
 
 
