@@ -73,6 +73,10 @@ class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
         return records.save_draft(self._ctx(), Actor.from_dict(actor), record_id, payload)
 
     @rpc(expected_exceptions=EXPECTED)
+    def preview_record(self, actor, record_id, payload):
+        return records.preview(self._ctx(), Actor.from_dict(actor), record_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
     def add_record_photo(self, actor, record_id, payload):
         return records.add_photo(self._ctx(), Actor.from_dict(actor), record_id, payload)
 

@@ -207,3 +207,13 @@ def test_a_filter_narrows_what_an_actor_may_list_and_never_widens_it(seeded):
     assert seeded.list_records(stranger, {"enterprise_id": "e1"})["total"] == 0
     assert seeded.list_records(ENTERPRISE, {"enterprise_id": "e1"})["total"] == 1
     assert seeded.list_records(ENTERPRISE, {"enterprise_id": "e9"})["total"] == 0
+
+
+def test_a_preview_judges_what_is_typed_so_far_without_storing_it(seeded):
+    record = start(seeded)
+    content = sample_content(KIND, [DEVICE])
+    shown = seeded.preview_record(STAFF, record["id"], {"content": content})
+    drift = shown["computed"]["blocks"][0]["values"]
+    assert any(k.endswith("drift_pct_fs") for k in drift)
+    assert shown["checks"] and all(c["passed"] for c in shown["checks"])
+    assert seeded.get_record(STAFF, record["id"])["content"]["blocks"] == []

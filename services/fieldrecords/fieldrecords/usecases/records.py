@@ -67,11 +67,12 @@ def _prefixed(exc, prefix):
     return exc
 
 
-def _evaluate(ctx, record, content, complete):
+def _evaluate(ctx, record, content, complete, preview=False):
     from ..domain.forms import evaluate
     devices = _devices(ctx, record, content)
     try:
-        return evaluate(record["form_kind"], content, devices, limit=policy.form_limit(ctx), complete=complete)
+        return evaluate(record["form_kind"], content, devices, limit=policy.form_limit(ctx), complete=complete,
+                        preview=preview)
     except ValidationFailed as exc:
         raise _prefixed(exc, "content") from None
 
@@ -119,6 +120,19 @@ def save_draft(ctx, actor, record_id, payload):
     ctx.db["records"].update_one({"id": record_id, "status": "draft"},
                                  {"$set": to_document({"content": result["content"], "updated_at": ctx.now})})
     return view(ctx, {**record, "content": result["content"], "updated_at": ctx.now})
+
+
+def preview(ctx, actor, record_id, payload):
+    """What the filer sees while filling on site: the computed values (drift, errors, hours) of
+    what is there so far, each judged against the service's limits. Nothing is stored."""
+    record = _mine(ctx, actor, record_id)
+    ensure_draft(record)
+    data = load(DraftSchema(), payload)
+    result = _evaluate(ctx, record, data["content"], complete=False, preview=True)
+    devices = _devices(ctx, record, result["content"])
+    return {"form_kind": record["form_kind"], "computed": result["computed"],
+            "checks": result["verdict"]["checks"], "abnormal_items": result["verdict"]["abnormal_items"],
+            "devices": {i: to_wire(d) for i, d in devices.items()}}
 
 
 def add_photo(ctx, actor, record_id, payload):

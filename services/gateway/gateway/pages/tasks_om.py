@@ -11,6 +11,7 @@ from tasks.domain.frequency import KINDS, Frequency
 from tasks.domain.reports import REPORT_FOR_FORM, REPORT_KINDS
 
 from . import attempt, bp, page, reference, render, services
+from .field import occurrence_records
 from .tasks_pages import (ADMIN, READERS, field_errors, id_names, is_admin, message_for,
                           query_args, today)
 
@@ -366,7 +367,7 @@ def tasks_om_maintenance(actor, task_id):
     except ValueError:
         number = 1
     pages = {"total": len(items), "page": number, "size": PAGE_SIZE}
-    shown = items[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+    shown = occurrence_records(actor, task_id, items[(number - 1) * PAGE_SIZE: number * PAGE_SIZE])
     obligations, _ = attempt(tasks.report_obligations, actor, task_id)
     mine = is_admin(actor) and actor.get("institution_id") == result["task"]["institution_id"]
     return render("tasks/maintenance.html", tab="om", mv=result, task=result["task"], items=shown,
