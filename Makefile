@@ -36,6 +36,7 @@ system:
 bench: install-dev
 	$(PY) bench/store_bench.py
 	$(PY) bench/gateway_bench.py
+	$(PY) bench/field_bench.py
 
 clean:
 	rm -rf $(VENV) var tests/screenshots

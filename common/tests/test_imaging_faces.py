@@ -2,11 +2,12 @@
 import io
 import time
 
+import eventlet
 import pytest
 from PIL import Image
 
 from emss_common.errors import ValidationFailed
-from emss_common.imaging import faces
+from emss_common.imaging import OffloadedDetector, faces
 from emss_common.imaging.faces import NO_FACE_MESSAGE, FaceDetector, require_face
 from emss_common.imaging.photos import WEBP_SUPPORTED
 from tests import images
@@ -73,11 +74,24 @@ def test_require_face_refuses_a_photo_without_one(detector, make):
     assert caught.value.message == NO_FACE_MESSAGE == "照片中未检测到清晰人脸，请重新拍摄工作照片"
 
 
-def test_cascades_are_loaded_once(detector):
+def test_cascades_are_loaded_once_per_thread(detector):
     detector.count(images.face_jpeg())
-    loaded = faces._cascade
+    loaded = faces._local.cascade
     FaceDetector().count(images.no_face_jpeg())
-    assert loaded is not None and faces._cascade is loaded
+    assert loaded is not None and faces._local.cascade is loaded
+
+
+def test_photos_checked_at_once_in_the_thread_pool_are_counted_as_one_at_a_time():
+    # Uploads run detection in eventlet's OS-thread pool; a cascade shared by threads miscounted
+    # (0 or 2–4 faces on a one-face photo) when 8 uploads came in together.
+    photos = [images.face_jpeg(), images.different_photo(), images.variant(images.face_jpeg()),
+              images.face_jpeg(orientation=6)] * 6
+    offloaded = OffloadedDetector()
+    alone = [offloaded.count(p) for p in photos]
+    assert alone == [1] * len(photos)
+    pool = eventlet.GreenPool(8)
+    for _ in range(3):
+        assert list(pool.imap(offloaded.count, photos)) == alone
 
 
 def test_a_12_megapixel_photo_is_checked_quickly(detector):
