@@ -252,3 +252,33 @@ def test_a_self_monitoring_enterprises_trip_is_complete_at_departure(anonymous, 
     assert own.post(f"/sampling-tasks/{task['id']}/advance")[1]["stage"] == "management"
     status, t = own.post(f"/sampling-tasks/{task['id']}/advance")
     assert status == 200 and t["stage"] == "report", t
+
+
+def test_the_lab_records_a_received_sample_on_the_portal_page(world, system):
+    """来样检查 from the institution portal: a multipart form with the sample photos."""
+    import io
+    import re
+    from tests.e2e.worlds import PASSWORD
+    lab_user = "lab_admin"
+    browser = system.test_client()
+    resp = browser.post("/login", data={"username": lab_user, "password": PASSWORD})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
+    page = browser.get(f"/portal/tasks/sampling/{world['task']['id']}").get_data(as_text=True)
+    assert "来样检查" in page and 'id="receipt-form"' in page
+    hidden = dict(re.findall(r'name="(csrf_token|submission_id)" value="([^"]*)"', page))
+    form = {**hidden, "sample_code": "DW001-20261123-09", "collected_at": "2026-11-23T07:00",
+            "received_at": "2026-11-23T09:00", "storage_condition": "0～4℃冷藏", "intact": "1",
+            "storage_ok": "1", "photos": (io.BytesIO(form_jpeg()), "样品.jpg")}
+    resp = browser.post(f"/portal/tasks/sampling/{world['task']['id']}/receipts", data=form,
+                        content_type="multipart/form-data")
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
+    page = browser.get(f"/portal/tasks/sampling/{world['task']['id']}").get_data(as_text=True)
+    assert "DW001-20261123-09" in page and "样品标识信息不清" in page  # the label box was left unticked
+    # without a photo the form comes back naming the problem, and nothing is stored
+    form = {**hidden, "submission_id": "receipt-page-000002", "sample_code": "DW001-20261123-10",
+            "collected_at": "2026-11-23T07:00", "received_at": "2026-11-23T09:00", "storage_condition": "冷藏"}
+    resp = browser.post(f"/portal/tasks/sampling/{world['task']['id']}/receipts", data=form,
+                        content_type="multipart/form-data")
+    assert resp.status_code == 200 and "photos" in resp.get_data(as_text=True)
+    listed = world["lab"].get(f"/sampling-tasks/{world['task']['id']}/receipts")[1]
+    assert [r["sample_code"] for r in listed] == ["DW001-20261123-09"]

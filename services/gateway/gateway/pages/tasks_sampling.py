@@ -2,11 +2,14 @@
 form (委托任务申请), and one page per task showing the six stages as steps with the current stage's
 form (方案编制: points and items; 采样计划: dates, staff, equipment), what is still missing, and
 the button that moves the task forward."""
+import base64
+import uuid
+
 from flask import flash, redirect, request, url_for
 
 from tasks.domain.sampling import STAGE_LABELS
 
-from . import attempt, bp, page, reference, render, services
+from . import attempt, bp, form_payload, page, reference, render, services
 from .tasks_pages import ADMIN, READERS, enterprise_options, field_errors, is_admin, message_for
 
 STEPS = ("commission", "scheme", "plan", "sampling", "management", "report")
@@ -131,7 +134,7 @@ def _institution_resources(actor, task):
     return staff, inst.get("equipment", [])
 
 
-def _task_page(actor, task_id, error=None, points=None, plan_values=None, form_kind=None):
+def _task_page(actor, task_id, error=None, points=None, plan_values=None, form_kind=None, receipt_values=None):
     task = services().tasks.get_sampling_task(actor, task_id)
     ent, _ = attempt(services().registry.get_enterprise, actor, task["enterprise_id"])
     mine = is_admin(actor) and actor.get("institution_id") == task["institution_id"]
@@ -149,10 +152,14 @@ def _task_page(actor, task_id, error=None, points=None, plan_values=None, form_k
     names = {s["id"]: s["name"] for s in staff}
     names.update({e["id"]: f"{e.get('name')} {e.get('model') or ''}".strip() for e in equipment})
     outlet_names = {o["id"]: o["name"] for o in (ent or {}).get("outlets", [])}
+    trips = attempt(services().fieldrecords.list_trips, actor, {"sampling_task_id": task_id})[0] or []
+    receipts = attempt(services().fieldrecords.list_receipts, actor, task_id)[0] or []
+    member = actor.get("institution_id") == task["institution_id"]
     return render("sampling/task.html", tab="sampling", task=task, ent=ent, mine=mine, error=error,
                   errors=errors, form_kind=form_kind, points=points, staff=staff, equipment=equipment,
                   plan=plan, dates=dates, contract=contract, steps=STEPS, at=at, names=names,
-                  outlet_names=outlet_names)
+                  outlet_names=outlet_names, trips=trips, receipts=receipts, may_receive=member,
+                  receipt=receipt_values or {"submission_id": uuid.uuid4().hex})
 
 
 @bp.get("/portal/tasks/sampling/<task_id>")
@@ -199,3 +206,24 @@ def tasks_sampling_advance(actor, task_id):
         return _task_page(actor, task_id, error, form_kind="advance")
     flash(f"已进入“{result['stage_label']}”阶段")
     return redirect(url_for("pages.tasks_sampling_task", task_id=task_id))
+
+
+@bp.post("/portal/tasks/sampling/<task_id>/receipts")
+@page(READERS)
+def tasks_sampling_receipt(actor, task_id):
+    """来样检查: a sample the enterprise brought in, checked on receipt and photographed."""
+    values = form_payload(booleans=("intact", "storage_ok", "label_ok"))
+    values.pop("photos", None)
+    for key in ("collected_at", "received_at"):
+        if values.get(key):
+            values[key] = values[key] + ":00" if len(values[key]) == 16 else values[key]  # datetime-local
+    values["sampling_task_id"] = task_id
+    values["photos"] = [{"name": f.filename or "sample.jpg", "content_base64": base64.b64encode(f.read()).decode()}
+                        for f in request.files.getlist("photos") if f and f.filename]
+    result, error = attempt(services().fieldrecords.record_receipt, actor, values)
+    if error:
+        values.pop("photos", None)
+        return _task_page(actor, task_id, error, form_kind="receipt", receipt_values=values)
+    flash(f"来样检查已记录：样品 {result['sample_code']}" + ("，发现问题：" + "；".join(result["problems"])
+                                                       if result["problems"] else "，未发现问题"))
+    return redirect(url_for("pages.tasks_sampling_task", task_id=task_id) + "#receipts")
