@@ -202,6 +202,9 @@ def test_records_are_confirmed_by_their_enterprise_the_same_day_and_reviewed_by_
     # the voided record no longer counts in the task's maintenance view; the other task's does
     eventually(lambda: _is(maintenance_status(w, w["task"]["id"], "ww_inspection"), ["pending"]))
     assert maintenance_status(w, w["task2"]["id"], "ww_inspection") == ["done"]
+    # the field record itself says where it stands (fieldrecords follows confirmation's events)
+    eventually(lambda: _is((w["regulator"].get(f"/field-records/{r1['id']}")[1].get("confirmation") or {})
+                           .get("reason"), "签到位置与现场照片不符"))
 
     # it stays visible, with its reason and its whole trail: who, when, from where, signed how
     status, seen = w["regulator"].get(f"/confirmation/records/{r1['id']}")

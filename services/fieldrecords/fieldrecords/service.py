@@ -55,6 +55,12 @@ class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
         """Recent submitted records and departed trips (other services' reconciliation)."""
         return records.export_facts(self._ctx(), days)
 
+    @on_events("confirmation", "record.enterprise_confirmed", "record.confirmation_overdue",
+               "record.review_confirmed", "record.voided")
+    @idempotent()
+    def on_confirmation(self, event):
+        records.follow_confirmation(self._ctx(), event)
+
     # ----- O&M records -----
     @rpc(expected_exceptions=EXPECTED)
     def my_tasks(self, actor):

@@ -217,3 +217,34 @@ def test_a_preview_judges_what_is_typed_so_far_without_storing_it(seeded):
     assert any(k.endswith("drift_pct_fs") for k in drift)
     assert shown["checks"] and all(c["passed"] for c in shown["checks"])
     assert seeded.get_record(STAFF, record["id"])["content"]["blocks"] == []
+
+
+def test_the_record_shows_where_it_stands_with_the_enterprise_and_the_reviewer(seeded, feed):
+    record = start(seeded)
+    work_photo(seeded, record["id"])
+    submit(seeded, record["id"])
+    voided = {"id": record["id"], "status": "voided", "status_label": "作废", "overdue": False, "late": False,
+              "reason": "照片与现场不符"}
+    feed.send("confirmation", "record.voided", record["id"], {"record": voided})
+
+    def shown():
+        state = seeded.get_record(ENTERPRISE, record["id"]).get("confirmation") or {}
+        assert state.get("status") == "voided" and state.get("reason") == "照片与现场不符", state
+    eventually(shown)
+
+
+def test_an_earlier_confirmation_state_arriving_late_does_not_overwrite_a_later_one(store_config):
+    from emss_common.context import Context
+    from emss_common.store import open_database
+    from fieldrecords.usecases.records import follow_confirmation
+    db = open_database("fieldrecords", store_config)
+    db["records"].insert_one({"id": "r1", "status": "submitted"})
+    ctx = Context(db, None, None, {})
+
+    def event(status, at):
+        return {"occurred_at": at, "data": {"record": {"id": "r1", "status": status}}}
+    follow_confirmation(ctx, event("voided", "2026-11-23T10:30:00+08:00"))
+    follow_confirmation(ctx, event("enterprise_confirmed", "2026-11-23T02:10:00+00:00"))  # 10:10 Shanghai
+    assert db["records"].find_one({"id": "r1"})["confirmation"]["status"] == "voided"
+    follow_confirmation(ctx, event("reviewed", "2026-11-23T03:00:00+00:00"))  # 11:00 Shanghai: later
+    assert db["records"].find_one({"id": "r1"})["confirmation"]["status"] == "reviewed"

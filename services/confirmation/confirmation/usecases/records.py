@@ -62,8 +62,9 @@ def fact(record, deadline):
     """What events carry of a record's confirmation."""
     out = to_wire({k: record.get(k) for k in ("id", "number", "task_id", "institution_id", "enterprise_id",
                                               "enterprise_name", "district", "outlet_id", "outlet_name",
-                                              "form_kind", "form_name", "day", "performed_at", "performed_on", "submitted_at",
-                                              "filer", "status", "overdue", "overdue_at", "late")})
+                                              "form_kind", "form_name", "day", "performed_at", "performed_on",
+                                              "submitted_at", "filer", "status", "overdue", "overdue_at", "late",
+                                              "updated_at")})
     out["status_label"] = STATUS_LABELS[record["status"]]
     out["due_at"] = deadline.due_at(date.fromisoformat(record["day"])).isoformat()
     if record.get("enterprise_confirmation"):

@@ -1,6 +1,6 @@
 """Filing an O&M record (现场运维记录填报, seed 001 §2.3): choose task → outlet → form; check in;
 fill (one block per device); photos; sign; check in again and submit. Drafts can be resumed."""
-from emss_common.clock import to_shanghai
+from emss_common.clock import as_utc, to_shanghai
 from emss_common.errors import Conflict, NotFound, ValidationFailed
 from emss_common.events import actor_ref
 from emss_common.forms import form, forms_for
@@ -299,3 +299,16 @@ def export_facts(ctx, days=31):
     rows = ctx.db["records"].find({"status": "submitted", "submitted_at": {"$gte": since}}, {"_id": 0})
     departed = ctx.db["trips"].find({"status": {"$ne": "on_site"}, "departed_at": {"$gte": since}}, {"_id": 0})
     return {"records": [fact(r) for r in rows], "trips": [trips.fact(t) for t in departed]}
+
+
+def follow_confirmation(ctx, event):
+    """Where a submitted record stands with the enterprise and the reviewer (confirmation events),
+    shown beside the record; a later state is never overwritten by an earlier event."""
+    fact = event["data"]["record"]
+    at = as_utc(event["occurred_at"]).isoformat()  # one format, in UTC: compared as text
+    state = {"status": fact["status"], "status_label": fact.get("status_label"), "overdue": fact.get("overdue"),
+             "late": fact.get("late"), "reason": fact.get("reason"), "at": at}
+    ctx.db["records"].update_one(
+        {"id": fact["id"], "$or": [{"confirmation": None}, {"confirmation": {"$exists": False}},
+                                   {"confirmation.at": {"$lte": at}}]},
+        {"$set": {"confirmation": state}})
