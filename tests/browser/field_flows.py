@@ -39,11 +39,15 @@ def _ok(response, *codes):
     return response.json()
 
 
-def base_world(api, regulators):
+PEOPLE = [("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]
+
+
+def base_world(api, regulators, people=PEOPLE, prefix="fr_", ent_contact="张明"):
     """make_world's institution and enterprise (tasks_flows), keeping the enterprise's account and
     putting the flue-gas outlet 80 m from the wastewater one."""
-    inst_user = unique("fr_inst_")
-    body = builders.institution(name=f"上海{unique('清源')}检测运维有限公司", type_="testing_om", code=fresh_code())
+    inst_user = unique(f"{prefix}inst_")
+    inst_name = f"上海{unique('清源')}检测运维有限公司"
+    body = builders.institution(name=inst_name, type_="testing_om", code=fresh_code())
     body["capabilities"] = ["wastewater_om", "flue_gas_om", "sampling"]
     inst_id = api.call("POST", "/institutions", None,
                        {"institution": body, "account": builders.account(inst_user, PASSWORD)})["institution"]["id"]
@@ -52,17 +56,17 @@ def base_world(api, regulators):
     api.call("POST", f"/institutions/{inst_id}/transitions", token, {"action": "submit"})
     api.call("POST", f"/institutions/{inst_id}/transitions", reg_token, {"action": "approve_first"})
     staff = {}
-    for n, (name, role) in enumerate([("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]):
+    for n, (name, role) in enumerate(people):
         made = api.call("POST", f"/institutions/{inst_id}/staff", token, builders.staff(name, role, n=n + 1))
         staff[name] = made["staff"][-1]["id"]
     equipment = api.call("POST", f"/institutions/{inst_id}/equipment", token, builders.equipment())
     for action, who in (("submit_second", token), ("approve_second", reg_token), ("publish", reg_token)):
         api.call("POST", f"/institutions/{inst_id}/transitions", who, {"action": action})
-    ent_user = unique("fr_ent_")
+    ent_user = unique(f"{prefix}ent_")
     ent_name = f"上海{unique('东方')}化工有限公司"
     ent_id = api.call("POST", "/enterprises", None,
                       {"enterprise": builders.enterprise(name=ent_name, code=fresh_code()),
-                       "account": builders.account(ent_user, PASSWORD)})["enterprise"]["id"]
+                       "account": builders.account(ent_user, PASSWORD, name=ent_contact)})["enterprise"]["id"]
     ent_token = api.login(ent_user, PASSWORD)
     ww = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token, builders.outlet("wastewater"))
     fg = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token,
@@ -71,8 +75,9 @@ def base_world(api, regulators):
     cod = api.call("POST", f"/outlets/{ww['id']}/devices", ent_token,
                    {"device": builders.water_analyzer(), "changed_on": day(0)})
     so2 = api.call("POST", f"/outlets/{fg['id']}/devices", ent_token, {"device": builders.cems(), "changed_on": day(0)})
-    return {"inst_user": inst_user, "inst_id": inst_id, "token": token, "regulator": regulators["pudong"],
-            "reg_token": reg_token, "ent_user": ent_user, "ent_id": ent_id, "ent_name": ent_name, "ww": ww, "fg": fg,
+    return {"inst_user": inst_user, "inst_name": inst_name, "inst_id": inst_id, "token": token,
+            "regulator": regulators["pudong"], "reg_token": reg_token, "ent_user": ent_user, "ent_id": ent_id,
+            "ent_name": ent_name, "ent_token": ent_token, "ww": ww, "fg": fg,
             "cod": cod, "so2": so2, "staff": staff, "equipment": equipment["equipment"][-1]["id"]}
 
 

@@ -124,7 +124,7 @@ def test_an_enterprise_user_sees_the_confirmation(new_page, shot, api):
     page.fill("#f-password", PASSWORD)
     press(page, "绑定")
     expect(page.locator("#wx-who")).to_contain_text(name)
-    expect(page.locator("#wx-tiles .wx-tile-name")).to_have_text(["排污单位确认"])
+    expect(page.locator("#wx-tiles .wx-tile-name")).to_have_text(["排污单位确认", "采样行程确认"])
     no_horizontal_overflow(page)
     shot(page, "wx_08_enterprise_home")
 

@@ -54,6 +54,8 @@ MENU = (
               frozenset({FIELD_STAFF}), SAMPLING_TYPES),
         Entry("WX_CONFIRM", "排污单位确认", "/wx/confirm", "当日运维记录签名确认",
               frozenset({ENTERPRISE_USER})),
+        Entry("WX_CONFIRM_TRIPS", "采样行程确认", "/wx/confirm/trips", "采样人员离场后签名确认采样行程",
+              frozenset({ENTERPRISE_USER})),
         Entry("WX_REVIEW", "运维审核", "/wx/review", "审核排污单位已确认的运维记录",
               frozenset({REVIEWER})),
     )),
