@@ -31,6 +31,12 @@ def create_app(settings=None, services=None, health_timeout=3.0):
                       EMSS_SETTINGS=settings,
                       EMSS_SECURE_COOKIES=os.environ.get("EMSS_SECURE_COOKIES", "0") == "1")
     app.json.ensure_ascii = False
+    proxies = int(dict(settings.overrides).get("EMSS_TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind N reverse proxies the client's address (kept in every confirmation's trail) is
+        # the one they report; never trust the header otherwise, a client could write it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     pool = None
     if services is None:
         pool = RpcPool(settings.amqp_uri, timeout=settings.rpc_timeout)
