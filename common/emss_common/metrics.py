@@ -1,5 +1,5 @@
 """Prometheus metrics, registered once per process (a second registration would raise)."""
-from prometheus_client import Counter, Histogram, REGISTRY
+from prometheus_client import Counter, Gauge, Histogram, REGISTRY
 
 _metrics = {}
 
@@ -8,6 +8,10 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 def counter(name, doc, labels):
     return _get(Counter, name, doc, labels)
+
+
+def gauge(name, doc, labels):
+    return _get(Gauge, name, doc, labels)
 
 
 def histogram(name, doc, labels, buckets=LATENCY_BUCKETS):

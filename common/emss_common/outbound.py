@@ -447,6 +447,11 @@ def failed_counter():
                            ["service", "type", "reason"])
 
 
+def backlog_gauge():
+    return metrics.gauge("emss_outbound_backlog", "Messages to the enforcement agency not yet confirmed",
+                         ["service"])
+
+
 class OutboundOutbox:
     """Publishing through the service's own `outbound_outbox` collection."""
 
@@ -493,6 +498,7 @@ class OutboundOutbox:
             probe = False
         keep = timedelta(days=self.settings.keep_days)
         self.col.delete_many({"sent": True, "sent_at": {"$lt": now - keep}})
+        backlog_gauge().labels(self.service).set(self.pending())
         return confirmed
 
     def pending(self):

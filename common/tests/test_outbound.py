@@ -271,8 +271,10 @@ def test_a_message_the_broker_refused_waits_and_the_relay_sends_it_with_the_same
     outbox.sender.refuse = None
     assert outbox.relay() == 0  # not due yet: the first attempt may still be settling
     assert outbox.sender.sent == []
+    assert outbound.backlog_gauge().labels("confirmation")._value.get() == 1  # what operators see
     clock.advance(seconds=30)
     assert outbox.relay() == 1
+    assert outbound.backlog_gauge().labels("confirmation")._value.get() == 0
     assert [m["id"] for m in outbox.sender.sent] == [message["id"]]
     assert outbox.sender.sent[0] == message
     assert outbox.col.find_one({"id": message["id"]})["sent"] is True
