@@ -187,3 +187,4 @@ from . import public, session, register, institution, regulator, enterprise, adm
 from . import tasks_pages  # noqa: E402,F401
 from . import field  # noqa: E402,F401  (field work: WeChat H5 pages and record views)
 from . import confirmation_pages  # noqa: E402,F401  (enterprise confirmation, review, their portal view)
+from . import trip_pages  # noqa: E402,F401  (a sampling trip with its confirmation trail, portal)

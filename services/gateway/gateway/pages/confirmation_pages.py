@@ -110,7 +110,7 @@ def wx_confirm_trips(actor):
                      page_size=WX_PAGE_SIZE, trips_awaiting=awaiting["total"], on="trips")
 
 
-def _point_names(actor, trip):
+def point_names_of(actor, trip):
     """Sample points by index, named as the sampling scheme names them: the enterprise's outlet, or
     the new point's own name (点位N when neither can be read)."""
     task, _ = attempt(services().tasks.get_sampling_task, actor, trip.get("sampling_task_id"))
@@ -129,7 +129,7 @@ def _point_names(actor, trip):
 def wx_confirm_trip(actor, trip_id):
     state = services().confirmation.get_trip(actor, trip_id)
     trip = services().fieldrecords.get_trip(actor, trip_id)
-    return render_wx("wx/confirm/trip.html", state=state, trip=trip, point_names=_point_names(actor, trip))
+    return render_wx("wx/confirm/trip.html", state=state, trip=trip, point_names=point_names_of(actor, trip))
 
 
 # ----- 机构审核 (WeChat H5, reviewer) -----
