@@ -191,6 +191,8 @@ def test_a_received_sample_delivered_late_records_the_problem(world, service_con
     assert status == 400 and body["error"]["field"] == "photos[0]", body
     status, body = w["wu"].post("/sample-receipts", {**receipt, "received_at": "2026-11-20T09:00:00+08:00"})
     assert status == 400 and body["error"]["field"] == "received_at", body
+    status, body = w["wu"].post("/sample-receipts", {**receipt, "received_at": "2026-11-23T11:00:00+08:00"})
+    assert status == 400 and body["error"]["field"] == "received_at", body   # after the clock's 10:00
     with EventTap(service_config["AMQP_URI"], "fieldrecords") as bus:
         status, late = w["wu"].post("/sample-receipts", receipt)
         assert status == 201, late

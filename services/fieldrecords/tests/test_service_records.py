@@ -248,3 +248,32 @@ def test_an_earlier_confirmation_state_arriving_late_does_not_overwrite_a_later_
     assert db["records"].find_one({"id": "r1"})["confirmation"]["status"] == "voided"
     follow_confirmation(ctx, event("reviewed", "2026-11-23T03:00:00+00:00"))  # 11:00 Shanghai: later
     assert db["records"].find_one({"id": "r1"})["confirmation"]["status"] == "reviewed"
+
+
+def test_a_draft_checked_out_long_after_its_check_in_is_flagged(container_factory, fr_config):
+    from nameko.standalone.rpc import ServiceRpcProxy
+    from fieldrecords.service import FieldRecordsService
+    from .conftest import Feed, seed_facts
+    container = container_factory(FieldRecordsService, fr_config)
+    container.start()
+    clock = next(d for d in container.dependencies if type(d).__name__ == "Clock").clock
+    with ServiceRpcProxy("fieldrecords", fr_config, timeout=20) as fr:
+        seed_facts(Feed(fr_config), fr)
+        record = start(fr)
+        work_photo(fr, record["id"])
+        clock.set("2026-11-24T09:00:00+08:00")   # the next morning
+        done = submit(fr, record["id"])
+    visit = [f for f in done["flags"] if f["code"] == "long_visit"]
+    assert visit and visit[0]["hours"] == 23.0 and visit[0]["max_hours"] == 12
+
+
+def test_a_filer_taken_off_the_task_after_checking_in_may_not_submit(seeded, feed):
+    record = start(seeded)
+    work_photo(seeded, record["id"])
+    feed.send("tasks", "task.changed", "t1", {"task": {**TASK, "staff_ids": ["s2"], "version": 3}})
+
+    def refused():
+        with pytest.raises(Forbidden):
+            submit(seeded, record["id"])
+    eventually(refused)
+    assert seeded.get_record(STAFF, record["id"])["status"] == "draft"

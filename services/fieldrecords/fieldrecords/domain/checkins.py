@@ -12,6 +12,7 @@ FLAG_LABELS = {
     "photo_far_from_outlet": "照片拍摄位置远离排口",
     "photo_time_mismatch": "照片拍摄时间与签到时间不符",
     "off_plan_date": "采样日期不在采样计划内",
+    "long_visit": "开始签到与结束签到相隔过久",
 }
 
 
@@ -22,12 +23,21 @@ class CheckinPolicy:
     max_speed_kmh: float = 150.0
     min_travel_m: float = 1000.0
     photo_time_tolerance: timedelta = timedelta(hours=2)
+    max_visit: timedelta = timedelta(hours=12)
 
     def radius(self):
         return CheckinRadius(self.radius_m)
 
     def travel(self):
         return ImpossibleTravel(self.max_speed_kmh, self.min_travel_m)
+
+    def visit_flag(self, checked_in, checked_out):
+        """A visit is one stay at the outlet: a draft checked out long after its check-in was not
+        filled on site, whatever the form says."""
+        hours = (checked_out - checked_in).total_seconds() / 3600
+        if hours <= self.max_visit.total_seconds() / 3600:
+            return None
+        return flag("long_visit", hours=round(hours, 1), max_hours=self.max_visit.total_seconds() / 3600)
 
 
 def flag(code, **detail):

@@ -62,8 +62,11 @@ def check_sample(task, sample, arrived_at, now):
         raise ValidationFailed("采样时间应在进场签到之后、当前时间之前", field="taken_at")
 
 
-def receipt_problems(receipt, max_hours):
-    """来样检查: integrity, timeliness, storage and labels; each failed check is recorded."""
+def receipt_problems(receipt, max_hours, now):
+    """来样检查: integrity, timeliness, storage and labels; each failed check is recorded. Times
+    are what the lab states, so they may not lie in the future."""
+    if receipt["received_at"] > now:
+        raise ValidationFailed("接收时间不能晚于当前时间", field="received_at")
     out = []
     if not receipt["intact"]:
         out.append("样品不完整")

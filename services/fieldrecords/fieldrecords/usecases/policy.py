@@ -10,7 +10,8 @@ def checkin_policy(ctx):
         radius_m=ctx.setting("FIELD_CHECKIN_RADIUS_M", 500, float),
         max_speed_kmh=ctx.setting("FIELD_MAX_TRAVEL_KMH", 150, float),
         min_travel_m=ctx.setting("FIELD_MIN_TRAVEL_M", 1000, float),
-        photo_time_tolerance=timedelta(minutes=ctx.setting("FIELD_PHOTO_TIME_TOLERANCE_MIN", 120, float)))
+        photo_time_tolerance=timedelta(minutes=ctx.setting("FIELD_PHOTO_TIME_TOLERANCE_MIN", 120, float)),
+        max_visit=timedelta(hours=ctx.setting("FIELD_MAX_VISIT_HOURS", 12, float)))
 
 
 def photo_limits(ctx):

@@ -1,5 +1,7 @@
 """Filing an O&M record (现场运维记录填报, seed 001 §2.3): choose task → outlet → form; check in;
 fill (one block per device); photos; sign; check in again and submit. Drafts can be resumed."""
+from datetime import date
+
 from emss_common.clock import as_utc, to_shanghai
 from emss_common.errors import Conflict, NotFound, ValidationFailed
 from emss_common.events import actor_ref
@@ -158,16 +160,24 @@ def submit(ctx, actor, record_id, payload):
         if record.get("submitted_with") == data["submission_id"]:
             return view(ctx, record)  # the same submission again (weak network): the same answer
         ensure_draft(record)
+    # The right to file is checked again: the task may have finished, or the filer been taken off
+    # it, since the check-in (the period is judged on the day of the check-in).
+    task = copies.task_of(ctx, actor, record["task_id"])
+    outlet = copies.outlet(ctx, record["outlet_id"])
+    FilingRight(actor, task, date.fromisoformat(record["performed_on"])).check(
+        record["outlet_id"], record["form_kind"], outlet)
     content = data["content"] if data.get("content") is not None else record["content"]
     result = _evaluate(ctx, record, content, complete=True)
     work = ctx.db["photos"].count_documents({"subject_id": record_id, "kind": "work"})
     if not work:
         raise ValidationFailed("请上传面部清晰的工作照片", field="photos")
     signature = photos.signature(ctx, record_id, data["signature"])
-    outlet = copies.outlet(ctx, record["outlet_id"])
     c = data["check_out"]
     checkout = check_in(policy.checkin_policy(ctx), ctx.now, c["longitude"], c["latitude"], c.get("accuracy"),
                         outlet, last_checkin(ctx, actor.account_id), stage="end", crs=c["crs"])
+    long_visit = policy.checkin_policy(ctx).visit_flag(_aware(ctx, record["check_in"]["at"]), checkout["at"])
+    if long_visit:
+        checkout["flags"].append(long_visit)
     devices = [{k: d.get(k) for k in ("id", "kind", "name", "model", "brand", "serial_number", "factor_code",
                                       "unit", "range_lower", "range_upper")}
                for d in _devices(ctx, record, result["content"]).values()]

@@ -212,7 +212,8 @@ def record_receipt(ctx, actor, payload):
     task = copies.task_of(ctx, actor, data["sampling_task_id"], "sampling_tasks", "采样任务")
     if not (actor.has("field_staff") or actor.has("institution_admin")):
         raise NotFound("采样任务不存在或尚未同步", field="sampling_task_id")
-    problems, hours = rules.receipt_problems(data, ctx.setting("FIELD_SAMPLE_MAX_TRANSIT_HOURS", 24, float))
+    problems, hours = rules.receipt_problems(data, ctx.setting("FIELD_SAMPLE_MAX_TRANSIT_HOURS", 24, float),
+                                             ctx.now)
     receipt_id = new_id()
     stored = []
     limits = policy.photo_limits(ctx)

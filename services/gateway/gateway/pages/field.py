@@ -40,6 +40,7 @@ FLAG_HINTS = {  # what a reviewer should look at, beside the service's own label
     "photo_far_from_outlet": "照片拍摄地点（EXIF）远离排口",
     "photo_time_mismatch": "照片拍摄时间（EXIF）与签到时间不符",
     "off_plan_date": "采样日期不在采样计划内",
+    "long_visit": "开始签到与结束签到相隔过久，表单可能并非在现场填写",
 }
 STAGES = {"start": "开始签到", "end": "结束签到", "arrival": "进场签到", "departure": "离场签到"}
 PRODUCTION = {"normal": "正常生产", "reduced": "减产", "stopped": "停产"}
@@ -108,6 +109,8 @@ def flag_lines(flags):
                 detail.append(f"定位精度 {f['accuracy_m']:.0f} 米")
             if f.get("minutes") is not None:
                 detail.append(f"相差 {fmt(f['minutes'])} 分钟")
+        if f.get("hours") is not None:
+            detail.append(f"相隔 {fmt(f['hours'])} 小时（上限 {fmt(f['max_hours'])} 小时）")
         if f.get("other_number"):
             detail.append(f"雷同记录 {f['other_number']}")
         if f.get("day"):
