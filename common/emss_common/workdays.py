@@ -12,21 +12,25 @@ import chinese_calendar
 from .errors import ValidationFailed
 
 
-def is_working_day(day: date) -> bool:
+def _official(day: date):
+    """The official calendar's answer, or None for a year it does not cover yet (chinese_calendar
+    raises NotImplementedError for years the State Council has not announced)."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        # The package only knows years the State Council has announced; guessing would be wrong.
-        raise ValidationFailed(
-            f"官方工作日历尚未覆盖 {day.year} 年，无法计算工作日期限", field="date")
+        return None
 
 
-def is_covered(day: date) -> bool:
-    try:
-        chinese_calendar.is_workday(day)
-        return True
-    except NotImplementedError:
-        return False
+def _uncovered(day: date):
+    # Guessing would be wrong where a rule needs the official answer.
+    return ValidationFailed(f"官方工作日历尚未覆盖 {day.year} 年，无法计算工作日期限", field="date")
+
+
+def is_working_day(day: date) -> bool:
+    working = _official(day)
+    if working is None:
+        raise _uncovered(day)
+    return working
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,8 @@ def working_deadline(start: date, days: int) -> Deadline:
     current, remaining, provisional = start, days, False
     while remaining > 0:
         current += timedelta(days=1)
-        if is_covered(current):
-            working = chinese_calendar.is_workday(current)
-        else:
+        working = _official(current)
+        if working is None:
             provisional, working = True, current.weekday() < 5
         if working:
             remaining -= 1
@@ -49,14 +52,12 @@ def working_deadline(start: date, days: int) -> Deadline:
 
 
 def add_working_days(start: date, days: int) -> date:
-    """The date that is `days` working days after `start` (start itself not counted)."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            remaining -= 1
-    return current
+    """The date that is `days` working days after `start` (start itself not counted); refused,
+    not guessed, when it runs into a year the official calendar does not cover."""
+    deadline = working_deadline(start, days)
+    if deadline.provisional:
+        raise _uncovered(deadline.date)
+    return deadline.date
 
 
 def working_days_between(start: date, end: date) -> int:
