@@ -54,9 +54,10 @@ def _mine(ctx, actor, record_id):
     return record
 
 
-def _devices(ctx, record, content, field="content.blocks"):
+def _devices(ctx, record, content, task=None, field="content.blocks"):
     """The devices a content's blocks name, checked against the outlet and the task copy."""
-    task = ctx.db["tasks"].find_one({"id": record["task_id"]}, {"_id": 0}) or {}
+    if task is None:
+        task = ctx.db["tasks"].find_one({"id": record["task_id"]}, {"_id": 0}) or {}
     devices = copies.devices_at(ctx, record["outlet_id"])
     ids = [b.get("device_id") for b in content.get("blocks") or [] if isinstance(b, dict)]
     check_devices(ids, task, record["outlet_id"], devices, field)
@@ -69,12 +70,13 @@ def _prefixed(exc, prefix):
     return exc
 
 
-def _evaluate(ctx, record, content, complete, preview=False):
+def _evaluate(ctx, record, content, complete, preview=False, task=None):
+    """The forms pipeline's result for this content, and the devices its blocks name."""
     from ..domain.forms import evaluate
-    devices = _devices(ctx, record, content)
+    devices = _devices(ctx, record, content, task)
     try:
         return evaluate(record["form_kind"], content, devices, limit=policy.form_limit(ctx), complete=complete,
-                        preview=preview)
+                        preview=preview), devices
     except ValidationFailed as exc:
         raise _prefixed(exc, "content") from None
 
@@ -118,7 +120,7 @@ def save_draft(ctx, actor, record_id, payload):
     record = _mine(ctx, actor, record_id)
     ensure_draft(record)
     data = load(DraftSchema(), payload)
-    result = _evaluate(ctx, record, data["content"], complete=False)
+    result, _ = _evaluate(ctx, record, data["content"], complete=False)
     ctx.db["records"].update_one({"id": record_id, "status": "draft"},
                                  {"$set": to_document({"content": result["content"], "updated_at": ctx.now})})
     return view(ctx, {**record, "content": result["content"], "updated_at": ctx.now})
@@ -130,8 +132,7 @@ def preview(ctx, actor, record_id, payload):
     record = _mine(ctx, actor, record_id)
     ensure_draft(record)
     data = load(DraftSchema(), payload)
-    result = _evaluate(ctx, record, data["content"], complete=False, preview=True)
-    devices = _devices(ctx, record, result["content"])
+    result, devices = _evaluate(ctx, record, data["content"], complete=False, preview=True)
     return {"form_kind": record["form_kind"], "computed": result["computed"],
             "checks": result["verdict"]["checks"], "abnormal_items": result["verdict"]["abnormal_items"],
             "devices": {i: to_wire(d) for i, d in devices.items()}}
@@ -167,20 +168,20 @@ def submit(ctx, actor, record_id, payload):
     FilingRight(actor, task, date.fromisoformat(record["performed_on"])).check(
         record["outlet_id"], record["form_kind"], outlet)
     content = data["content"] if data.get("content") is not None else record["content"]
-    result = _evaluate(ctx, record, content, complete=True)
+    result, used = _evaluate(ctx, record, content, complete=True, task=task)
     work = ctx.db["photos"].count_documents({"subject_id": record_id, "kind": "work"})
     if not work:
         raise ValidationFailed("请上传面部清晰的工作照片", field="photos")
     signature = photos.signature(ctx, record_id, data["signature"])
-    c = data["check_out"]
-    checkout = check_in(policy.checkin_policy(ctx), ctx.now, c["longitude"], c["latitude"], c.get("accuracy"),
+    c, checkins = data["check_out"], policy.checkin_policy(ctx)
+    checkout = check_in(checkins, ctx.now, c["longitude"], c["latitude"], c.get("accuracy"),
                         outlet, last_checkin(ctx, actor.account_id), stage="end", crs=c["crs"])
-    long_visit = policy.checkin_policy(ctx).visit_flag(_aware(ctx, record["check_in"]["at"]), checkout["at"])
+    long_visit = checkins.visit_flag(_aware(ctx, record["check_in"]["at"]), checkout["at"])
     if long_visit:
         checkout["flags"].append(long_visit)
     devices = [{k: d.get(k) for k in ("id", "kind", "name", "model", "brand", "serial_number", "factor_code",
                                       "unit", "range_lower", "range_upper")}
-               for d in _devices(ctx, record, result["content"]).values()]
+               for d in used.values()]
     updates = {"status": RecordStatus.SUBMITTED.value, "submitted_with": data["submission_id"],
                "content": result["content"], "computed": result["computed"], "verdict": result["verdict"],
                "devices": devices, "device_ids": [d["id"] for d in devices], "check_out": checkout,
@@ -282,8 +283,8 @@ def my_tasks(ctx, actor):
             if o is None:
                 continue
             planned = {p["form_kind"] for p in task.get("plan") or [] if p.get("outlet_id") == outlet_id}
-            kinds = sorted(forms_for(o["kind"]).items(), key=lambda kv: (kv[0] not in planned,
-                                                                         list(forms_for(o["kind"])).index(kv[0])))
+            # Planned forms first; a stable sort keeps the catalogue's order within each group.
+            kinds = sorted(forms_for(o["kind"]).items(), key=lambda kv: kv[0] not in planned)
             devices = [to_wire(d) for d in copies.devices_at(ctx, outlet_id).values()
                        if d["id"] in (task.get("device_ids") or [])]
             outlets.append({**to_wire(o), "forms": [{"kind": k, "name": f["name"], "planned": k in planned}
