@@ -57,6 +57,7 @@ from emss_common.imaging import FaceDetector, inspect_image  # noqa: E402
 from services.fieldrecords.tests.form_samples import sample_content  # noqa: E402
 from tests import builders as b  # noqa: E402
 from tests.e2e import worlds  # noqa: E402
+from tests.system_fixtures import Api  # noqa: E402
 from tests.images import _encode, face_jpeg, photo_12mp, signature_png  # noqa: E402
 
 STAFF = int(os.environ.get("BENCH_STAFF", "8"))
@@ -78,9 +79,10 @@ NAMES = ["赵强", "周杰", "吴刚", "郑敏", "王磊", "冯军", "陈涛", "
 
 # ----- a requests client with the shape worlds.py's helpers use (tests.system_fixtures.Api) -----
 
-class HttpApi:
-    """A user of the API over real HTTP: JSON in, (status, JSON) out. One requests.Session per
-    thread and user, so parallel workers never share a connection or another user's cookies."""
+class HttpApi(Api):
+    """A user of the API over real HTTP: JSON in, (status, JSON) out (the verbs are Api's). One
+    requests.Session per thread and user, so parallel workers never share a connection or another
+    user's cookies."""
 
     def __init__(self, url, token=None):
         self.url, self.token = url, token
@@ -92,26 +94,11 @@ class HttpApi:
             s = self._local.s = requests.Session()
         return s
 
-    def _headers(self):
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
     def call(self, method, path, json=None, query=None, **kw):
         resp = self.session().request(method, f"{self.url}/api/v1{path}", json=json, params=query,
                                       headers=self._headers(), timeout=120, **kw)
         return resp.status_code, (resp.json() if resp.headers.get("Content-Type", "").startswith(
             "application/json") else resp.text)
-
-    def get(self, path, **query):
-        return self.call("GET", path, query=query)
-
-    def post(self, path, json=None):
-        return self.call("POST", path, json=json if json is not None else {})
-
-    def put(self, path, json=None):
-        return self.call("PUT", path, json=json)
-
-    def delete(self, path):
-        return self.call("DELETE", path)
 
     def multipart(self, path, files, **fields):
         """What the phone's H5 page sends: files plus form fields."""

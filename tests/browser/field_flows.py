@@ -14,7 +14,7 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
-from tests.browser.tasks_flows import _post, day, fresh_code, monitoring_contract, navigate, retry, today
+from tests.browser.tasks_flows import PEOPLE, _post, day, make_world, monitoring_contract, navigate, retry, today
 
 PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True}
 
@@ -39,46 +39,9 @@ def _ok(response, *codes):
     return response.json()
 
 
-PEOPLE = [("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]
-
-
 def base_world(api, regulators, people=PEOPLE, prefix="fr_", ent_contact="张明"):
-    """make_world's institution and enterprise (tasks_flows), keeping the enterprise's account and
-    putting the flue-gas outlet 80 m from the wastewater one."""
-    inst_user = unique(f"{prefix}inst_")
-    inst_name = f"上海{unique('清源')}检测运维有限公司"
-    body = builders.institution(name=inst_name, type_="testing_om", code=fresh_code())
-    body["capabilities"] = ["wastewater_om", "flue_gas_om", "sampling"]
-    inst_id = api.call("POST", "/institutions", None,
-                       {"institution": body, "account": builders.account(inst_user, PASSWORD)})["institution"]["id"]
-    token = api.login(inst_user, PASSWORD)
-    reg_token = api.login(regulators["pudong"], PASSWORD)
-    api.call("POST", f"/institutions/{inst_id}/transitions", token, {"action": "submit"})
-    api.call("POST", f"/institutions/{inst_id}/transitions", reg_token, {"action": "approve_first"})
-    staff = {}
-    for n, (name, role) in enumerate(people):
-        made = api.call("POST", f"/institutions/{inst_id}/staff", token, builders.staff(name, role, n=n + 1))
-        staff[name] = made["staff"][-1]["id"]
-    equipment = api.call("POST", f"/institutions/{inst_id}/equipment", token, builders.equipment())
-    for action, who in (("submit_second", token), ("approve_second", reg_token), ("publish", reg_token)):
-        api.call("POST", f"/institutions/{inst_id}/transitions", who, {"action": action})
-    ent_user = unique(f"{prefix}ent_")
-    ent_name = f"上海{unique('东方')}化工有限公司"
-    ent_id = api.call("POST", "/enterprises", None,
-                      {"enterprise": builders.enterprise(name=ent_name, code=fresh_code()),
-                       "account": builders.account(ent_user, PASSWORD, name=ent_contact)})["enterprise"]["id"]
-    ent_token = api.login(ent_user, PASSWORD)
-    ww = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token, builders.outlet("wastewater"))
-    fg = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token,
-                  {**builders.outlet("flue_gas", "1#锅炉废气排口DA001"), "permit_point_code": "DA001",
-                   "longitude": 121.5461, "latitude": 31.2217})
-    cod = api.call("POST", f"/outlets/{ww['id']}/devices", ent_token,
-                   {"device": builders.water_analyzer(), "changed_on": day(0)})
-    so2 = api.call("POST", f"/outlets/{fg['id']}/devices", ent_token, {"device": builders.cems(), "changed_on": day(0)})
-    return {"inst_user": inst_user, "inst_name": inst_name, "inst_id": inst_id, "token": token,
-            "regulator": regulators["pudong"], "reg_token": reg_token, "ent_user": ent_user, "ent_id": ent_id,
-            "ent_name": ent_name, "ent_token": ent_token, "ww": ww, "fg": fg,
-            "cod": cod, "so2": so2, "staff": staff, "equipment": equipment["equipment"][-1]["id"]}
+    """make_world's institution and enterprise (tasks_flows), with this page's prefix."""
+    return make_world(api, None, regulators, people=people, prefix=prefix, ent_contact=ent_contact)
 
 
 def field_world(api, admin_token, regulators, base_url):

@@ -47,11 +47,14 @@ def _post(base_url, path, token, body):
     return requests.post(f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=30)
 
 
-def make_world(api, admin_token, regulators):
+PEOPLE = [("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]
+
+
+def make_world(api, admin_token, regulators, people=PEOPLE, prefix="tk_", ent_contact="张明"):
     """A published 检测运维机构 (O&M and sampling) with a certified 运维人员, a technical and a quality
     lead and one piece of sampling equipment; the 浦东新区 regulator; an enterprise in 浦东新区 with
     a wastewater outlet (COD analyzer) and a flue-gas outlet (SO2 CEMS)."""
-    inst_user = unique("tk_inst_")
+    inst_user = unique(f"{prefix}inst_")
     inst_name = f"上海{unique('清源')}检测运维有限公司"
     body = builders.institution(name=inst_name, type_="testing_om", code=fresh_code())
     body["capabilities"] = ["wastewater_om", "flue_gas_om", "sampling"]
@@ -62,7 +65,7 @@ def make_world(api, admin_token, regulators):
     api.call("POST", f"/institutions/{inst_id}/transitions", token, {"action": "submit"})
     api.call("POST", f"/institutions/{inst_id}/transitions", reg_token, {"action": "approve_first"})
     staff = {}
-    for n, (name, role) in enumerate([("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]):
+    for n, (name, role) in enumerate(people):
         made = api.call("POST", f"/institutions/{inst_id}/staff", token,
                         builders.staff(name, role, n=n + 1))
         staff[name] = made["staff"][-1]["id"]
@@ -70,22 +73,24 @@ def make_world(api, admin_token, regulators):
     for action, who in (("submit_second", token), ("approve_second", reg_token), ("publish", reg_token)):
         api.call("POST", f"/institutions/{inst_id}/transitions", who, {"action": action})
 
-    ent_user = unique("tk_ent_")
+    ent_user = unique(f"{prefix}ent_")
     ent_name = f"上海{unique('东方')}化工有限公司"
     ent_id = api.call("POST", "/enterprises", None,
                       {"enterprise": builders.enterprise(name=ent_name, code=fresh_code()),
-                       "account": builders.account(ent_user, PASSWORD)})["enterprise"]["id"]
+                       "account": builders.account(ent_user, PASSWORD, name=ent_contact)})["enterprise"]["id"]
     ent_token = api.login(ent_user, PASSWORD)
     ww = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token, builders.outlet("wastewater"))
+    # 80 m from the wastewater outlet: a check-in at one is within the radius of the other.
     fg = api.call("POST", f"/enterprises/{ent_id}/outlets", ent_token,
-                  builders.outlet("flue_gas", "1#锅炉废气排口DA001"))
+                  {**builders.outlet("flue_gas", "1#锅炉废气排口DA001"), "permit_point_code": "DA001",
+                   "longitude": 121.5461, "latitude": 31.2217})
     cod = api.call("POST", f"/outlets/{ww['id']}/devices", ent_token,
                    {"device": builders.water_analyzer(), "changed_on": day(0)})
     so2 = api.call("POST", f"/outlets/{fg['id']}/devices", ent_token,
                    {"device": builders.cems(), "changed_on": day(0)})
     return {"inst_user": inst_user, "inst_name": inst_name, "inst_id": inst_id, "token": token,
-            "regulator": regulators["pudong"], "reg_token": reg_token, "ent_id": ent_id,
-            "ent_name": ent_name, "ww": ww, "fg": fg, "cod": cod, "so2": so2, "staff": staff,
+            "regulator": regulators["pudong"], "reg_token": reg_token, "ent_user": ent_user, "ent_id": ent_id,
+            "ent_name": ent_name, "ent_token": ent_token, "ww": ww, "fg": fg, "cod": cod, "so2": so2, "staff": staff,
             "equipment": equipment["equipment"][-1]["id"]}
 
 
