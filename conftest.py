@@ -1,7 +1,8 @@
 """Root test configuration: eventlet first (nameko hangs otherwise), then shared fixtures.
 
-Store tests run on the embedded engine, or on a real MongoDB when MONGO_URI is set: each test
-then gets its own database names (suffix) and drops them afterwards.
+Every store test speaks pymongo over the wire: to a real MongoDB when MONGO_URI is set, else to a
+SecantusDB server this session starts on a free port and a temporary directory. Each test gets its
+own database names (suffix) and drops them afterwards.
 """
 import eventlet
 
@@ -20,21 +21,42 @@ from emss_common.config import SERVICES  # noqa: E402
 ADMIN_PASSWORD = "Admin#Test2026"
 
 
+_session_store = None
+
+
+def pytest_configure(config):
+    """The session's store server, unless MONGO_URI names one (a real MongoDB)."""
+    global _session_store
+    if os.environ.get("MONGO_URI"):
+        return
+    import tempfile
+    from emss_common.storeserver import StoreServer, free_port
+    where = tempfile.mkdtemp(prefix="emss-test-store-")
+    _session_store = StoreServer(os.path.join(where, "data"), port=free_port(),
+                                 log_path=os.path.join(where, "store.log")).start()
+    os.environ["MONGO_URI"] = _session_store.uri
+
+
+def pytest_unconfigure(config):
+    global _session_store
+    if _session_store is not None:
+        import shutil
+        _session_store.stop()
+        shutil.rmtree(os.path.dirname(_session_store.storage_path), ignore_errors=True)
+        os.environ.pop("MONGO_URI", None)
+        _session_store = None
+
+
 @pytest.fixture
 def store_config():
-    """Config that selects the store: MongoDB if MONGO_URI is set, embedded memory otherwise."""
-    cfg = {"EMSS_DATA_DIR": ":memory:"}
-    uri = os.environ.get("MONGO_URI")
+    """Config naming the test store, with database names of this test's own, dropped afterwards."""
+    uri = os.environ["MONGO_URI"]
     suffix = "_t" + uuid.uuid4().hex[:8]
-    if uri:
-        cfg.update(MONGO_URI=uri, EMSS_DB_SUFFIX=suffix)
-    yield cfg
-    if uri:
-        import pymongo
-        client = pymongo.MongoClient(uri)
-        for name in SERVICES:
-            client.drop_database(f"emss_{name}{suffix}")
-        client.close()
+    yield {"EMSS_DATA_DIR": ":memory:", "MONGO_URI": uri, "EMSS_DB_SUFFIX": suffix}
+    from emss_common.store import client_for
+    client = client_for(uri)
+    for name in SERVICES:
+        client.drop_database(f"emss_{name}{suffix}")
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ RULE_PREFIXES = ("EMSS_", "FIELD_")
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str
-    mongo_uri: str | None
+    # MONGO_URI, or the embedded store server's address when it is unset (embedded_store).
+    mongo_uri: str
     data_dir: str
     gateway_host: str
     gateway_port: int
@@ -39,13 +40,19 @@ class Settings:
     wechat_oauth: str = "simulator"
     # The address people reach the gateway at (WeChat menu links, OAuth redirect); unset = the request's.
     public_url: str | None = None
+    # No MONGO_URI: `make run` starts the embedded store server (storeserver.py) on this port.
+    embedded_store: bool = False
+    store_port: int = 27217
 
     @classmethod
     def from_env(cls, env=None):
         env = os.environ if env is None else env
+        store_port = int(env.get("EMSS_STORE_PORT", "27217"))
         return cls(
             amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
-            mongo_uri=env.get("MONGO_URI") or None,
+            mongo_uri=env.get("MONGO_URI") or f"mongodb://127.0.0.1:{store_port}/",
+            embedded_store=not env.get("MONGO_URI"),
+            store_port=store_port,
             data_dir=env.get("EMSS_DATA_DIR", os.path.join(os.getcwd(), "var", "data")),
             gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
             gateway_port=int(env.get("GATEWAY_PORT", "8000")),
@@ -69,10 +76,9 @@ class Settings:
             **dict(self.overrides),
             "AMQP_URI": self.amqp_uri,
             "EMSS_DATA_DIR": self.data_dir,
+            "MONGO_URI": self.mongo_uri,
             "serializer": "json",
         }
-        if self.mongo_uri:
-            cfg["MONGO_URI"] = self.mongo_uri
         if self.admin_password:
             cfg["EMSS_ADMIN_PASSWORD"] = self.admin_password
         cfg["EMSS_ADMIN_USERNAME"] = self.admin_username

@@ -30,6 +30,25 @@ def service_class(name):
     return getattr(importlib.import_module(module), cls)
 
 
+def wait_for_store(settings, seconds=None):
+    """A service starts only once its store answers (under `make run` it already does); it waits a
+    while for one that is starting, then says what to do instead of a traceback."""
+    import os
+    import time
+    from .storeserver import answers
+    seconds = float(os.environ.get("EMSS_STORE_WAIT_SECONDS", "30")) if seconds is None else seconds
+    deadline = time.monotonic() + seconds
+    while not answers(settings.mongo_uri, timeout=2):
+        if time.monotonic() >= deadline:
+            where = settings.mongo_uri.split("@")[-1]
+            hint = ("`make run` starts the embedded store server there (or set MONGO_URI to a MongoDB)"
+                    if settings.embedded_store else "check MONGO_URI and that MongoDB runs")
+            print(f"The store is not reachable at {where}: {hint}.", file=sys.stderr)
+            return 4
+        time.sleep(0.5)
+    return None
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in SERVICES:
@@ -37,6 +56,9 @@ def main(argv=None):
         return 2
     name = argv[0]
     settings, failed = start_process(name)
+    if failed:
+        return failed
+    failed = wait_for_store(settings)
     if failed:
         return failed
 

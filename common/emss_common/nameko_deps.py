@@ -12,7 +12,7 @@ from nameko.timer import timer
 from . import metrics, replica
 from .clock import clock_from_config
 from .events import make_event, ProcessedEvents
-from .store import Index, ensure_indexes, open_database, close_database
+from .store import Index, ensure_indexes, open_database
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,9 @@ class Store(DependencyProvider):
         self.db = None
 
     def setup(self):
+        # The client is shared by the process and reconnects by itself after the store comes back.
         self.db = open_database(self.service, self.container.config)
         ensure_indexes(self.db, self.indexes)
-
-    def stop(self):
-        if self.db is not None:
-            close_database(self.db)
 
     def get_dependency(self, worker_ctx):
         return self.db
@@ -124,7 +121,7 @@ class ServiceBase:
 
     @rpc
     def health(self):
-        self.db.command("ping") if hasattr(self.db, "command") else None
+        self.db.command("ping")  # a service whose store is away is not healthy
         return {"service": self.name, "status": "ok", "time": self.clock.now().isoformat()}
 
     @timer(interval=15)

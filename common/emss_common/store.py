@@ -1,16 +1,21 @@
-"""One way to get a service's database: MongoDB when MONGO_URI is set, the embedded store otherwise.
+"""One way to get a service's database: pymongo over the wire, everywhere. MONGO_URI names the
+server: a real MongoDB in production, or the embedded store server (storeserver.py) that `make run`
+and `make test` start and name there themselves.
 
-Only the part of the pymongo API that both implement is used by the services: insert_one,
-find/find_one with plain filters, sort/skip/limit, count_documents, update_one/update_many with
-$set/$push/$inc/$addToSet, find_one_and_update, delete_one, create_index (unique).
+Services keep to what both MongoDB and SecantusDB implement: CRUD with query operators, sort and
+limit on indexed keys, count_documents (with a limit where a total could be large),
+find_one_and_update, unique / sparse / partial indexes, GridFS.
 """
 from dataclasses import dataclass, field
 
 import pymongo
+from pymongo.uri_parser import parse_uri
 
-from .embedded import open_embedded
+_clients = {}
 
-_mongo_clients = {}
+# Client options unless the URI says otherwise: a request fails within seconds while the store is
+# away (pymongo reconnects by itself when it is back) instead of holding the caller for 30 s.
+CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 
 
 @dataclass(frozen=True)
@@ -26,17 +31,23 @@ def database_name(service, config):
     return f"emss_{service}{config.get('EMSS_DB_SUFFIX', '')}"
 
 
+def client_for(uri):
+    """One client (and so one connection pool) per URI and process."""
+    client = _clients.get(uri)
+    if client is None:
+        given = {k.lower() for k in parse_uri(uri)["options"]}
+        options = {k: v for k, v in CLIENT_DEFAULTS.items() if k.lower() not in given}
+        client = _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, **options)
+    return client
+
+
 def open_database(service, config):
     """The database a service owns, per its nameko config."""
-    name = database_name(service, config)
     uri = config.get("MONGO_URI")
-    if uri:
-        client = _mongo_clients.get(uri)
-        if client is None:
-            client = _mongo_clients[uri] = pymongo.MongoClient(uri, tz_aware=True)
-        return client[name]
-    data_dir = config.get("EMSS_DATA_DIR")
-    return open_embedded(name, None if data_dir in (None, "", ":memory:") else data_dir)
+    if not uri:
+        raise RuntimeError("MONGO_URI is not set: the services need a MongoDB-wire server "
+                           "(`make run` starts the embedded one)")
+    return client_for(uri)[database_name(service, config)]
 
 
 def ensure_indexes(db, indexes):
@@ -51,9 +62,3 @@ def ensure_indexes(db, indexes):
             if spec.name:
                 kwargs["name"] = spec.name
             db[collection].create_index(spec.keys, **kwargs)
-
-
-def close_database(db):
-    journal = getattr(db, "_emss_journal", None)
-    if journal:
-        journal.close()

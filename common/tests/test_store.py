@@ -1,4 +1,4 @@
-"""The part of pymongo the services use, on the embedded store or (MONGO_URI set) real MongoDB."""
+"""The part of pymongo the services use, on the test store server or (MONGO_URI set) real MongoDB."""
 from datetime import datetime, timezone
 
 import pytest
