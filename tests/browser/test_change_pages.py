@@ -4,6 +4,8 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from emss_common.clock import SystemClock
+
 from tests import builders
 from tests.browser.flows import PASSWORD, fill, login, press, status_is, text_of
 
@@ -26,8 +28,8 @@ def _publish(api, regulators, inst):
 
 def test_change_requests(new_page, shot, api, regulators, approved_first):
     _publish(api, regulators, approved_first)
-    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
-    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    yesterday = (SystemClock().today() - datetime.timedelta(days=1)).isoformat()
+    tomorrow = (SystemClock().today() + datetime.timedelta(days=1)).isoformat()
 
     inst = new_page()
     login(inst, approved_first["username"])

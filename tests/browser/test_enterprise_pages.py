@@ -4,6 +4,8 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from emss_common.clock import SystemClock
+
 from tests import builders
 from tests.browser.flows import PASSWORD, account_form, fill, login, press, unique
 
@@ -121,7 +123,7 @@ def test_enterprise_journey(new_page, shot, regulators):
          scope="form.device-form")
     press(page, "保存变更")
     expect(page.locator('.field-error:has([name="changed_on"]) .msg')).to_have_text("不能为空")
-    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    yesterday = (SystemClock().today() - datetime.timedelta(days=1)).isoformat()
     fill(page, {"changed_on": yesterday, "reason": "重新标定速度场系数，更换量程"}, scope="form.device-form")
     press(page, "保存变更")
     expect(page.locator(".flash")).to_contain_text("当前为第 2 版")
