@@ -53,4 +53,8 @@ def within(scope, filters):
         return dict(filters)
     if not filters:
         return dict(scope)
+    # Flat when no key is constrained twice (or both agree): the same conjunction, in the shape a
+    # compound index serves (SecantusDB's planner scans the collection for a top-level $and).
+    if all(scope[k] == filters[k] for k in scope.keys() & filters.keys()):
+        return {**scope, **filters}
     return {"$and": [scope, filters]}

@@ -40,3 +40,15 @@ def events_handled():
 
 def events_emitted():
     return counter("emss_events_emitted_total", "Events emitted", ["service", "event_type"])
+
+
+def reconciliation_repaired():
+    return counter("emss_reconciliation_repaired_total",
+                   "Copies of another service's facts that reconciliation found missing or stale and repaired",
+                   ["service", "source", "collection"])
+
+
+def reconciliation_lag():
+    return gauge("emss_reconciliation_lag_seconds",
+                 "How far behind now the last fact read from a source's export changed",
+                 ["service", "source", "collection"])

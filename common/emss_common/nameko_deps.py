@@ -1,5 +1,6 @@
 """Nameko dependency providers every service uses: its store, clock, events (with outbox), metrics."""
 import logging
+import os
 import time
 from datetime import timedelta
 
@@ -7,12 +8,13 @@ from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
-from nameko.timer import timer
+from nameko.timer import Timer, timer
 
-from . import metrics, replica
+from . import metrics, reconciliation, replica
 from .clock import clock_from_config
+from .errors import ValidationFailed
 from .events import make_event, ProcessedEvents
-from .store import Index, ensure_indexes, open_database
+from .store import Index, ensure_indexes, merge_indexes, open_database
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,12 @@ COMMON_INDEXES = {
 
 
 class Store(DependencyProvider):
-    """The service's own database, with the indexes it declares created at start."""
+    """The service's own database, with the indexes it declares created at start (and those its
+    exports page on, reconciliation.py)."""
 
-    def __init__(self, service, indexes=None):
+    def __init__(self, service, indexes=None, exports=()):
         self.service = service
-        self.indexes = {**COMMON_INDEXES, **(indexes or {})}
+        self.indexes = merge_indexes(COMMON_INDEXES, indexes or {}, reconciliation.indexes(exports))
         self.db = None
 
     def setup(self):
@@ -108,6 +111,20 @@ class RpcMetrics(DependencyProvider):
             self.duration.labels(service, name).observe(time.perf_counter() - started)
 
 
+class ConfiguredTimer(Timer):
+    """A timer whose interval (seconds) is read from the service config at start."""
+
+    def __init__(self, setting, default, **kwargs):
+        self.setting, self.default = setting, default
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.setting, self.default))
+
+
+configured_timer = ConfiguredTimer.decorator
+
+
 class ServiceBase:
     """What every EMSS service has: health, metrics, event relay. Subclasses set name and db."""
 
@@ -122,7 +139,9 @@ class ServiceBase:
     @rpc
     def health(self):
         self.db.command("ping")  # a service whose store is away is not healthy
-        return {"service": self.name, "status": "ok", "time": self.clock.now().isoformat()}
+        # pid: which replica answered (several processes of one service share its queue and store)
+        return {"service": self.name, "status": "ok", "time": self.clock.now().isoformat(),
+                "pid": os.getpid()}
 
     @timer(interval=15)
     def relay_outbox(self):
@@ -140,6 +159,17 @@ class ServiceBase:
         # Sent events are kept a while for inspection, then dropped so the scan stays small.
         self.db["outbox"].delete_many({"sent": True,
                                        "created_at": {"$lt": self.clock.now() - self.OUTBOX_KEEP_SENT}})
+
+
+class ExportsFacts:
+    """Mixin for a service whose facts others keep copies of: `export_facts` serves its EXPORTS
+    (reconciliation.Export) a page at a time from a consumer's cursor."""
+
+    EXPORTS = ()
+
+    @rpc(expected_exceptions=(ValidationFailed,))
+    def export_facts(self, collection, after=None, limit=reconciliation.PAGE_SIZE):
+        return reconciliation.export_page(self.db, self.EXPORTS, collection, after, limit, self.clock.now())
 
 
 def idempotent(handler_name=None):
@@ -201,25 +231,44 @@ class KeepsRegistryCopy:
     def on_device(self, event):
         replica.keep(self.db, "devices", event, "device")
 
-    @timer(interval=600, eager=True)
+    @configured_timer("EMSS_RECONCILE_SECONDS", 60, eager=True)
     def reconcile_registry(self):
-        """Not on any request's path."""
-        facts = export_from(self.config, "registry")
-        if facts is not None:
-            replica.reconcile(self.db, facts, self.clock.now().isoformat())
+        """At start and every minute, from the watermark (reconciliation.py); off any request's path."""
+        reconcile_from(self, "registry", replica.REGISTRY_COLLECTIONS,
+                       lambda collection, fact, at: replica.upsert_newer(self.db[collection], fact, at))
 
 
-def export_from(config, service):
-    """Ask a source service for its export_facts, or None when it is not reachable yet."""
+def reconcile_from(service, source, collections, keep):
+    """One reconciliation round of `service` (a worker) against `source`'s export_facts, per
+    collection from its watermark; keep(collection, fact, at) is True when it repaired a copy.
+    Returns {collection: Round}, or None when the source is not reachable (the next round retries)."""
     from nameko.standalone.rpc import ClusterRpcProxy
+    marks = reconciliation.Watermarks(service.db)
+    repaired = metrics.reconciliation_repaired()
+    lag = metrics.reconciliation_lag()
+    rounds = {}
     try:
         # A standalone proxy declares its reply queue before it asks: an in-service proxy may not
         # be consuming yet when an eager timer fires at start, and the reply would be lost.
-        with ClusterRpcProxy(config, timeout=30) as rpc_:
-            return getattr(rpc_, service).export_facts()
-    except Exception as exc:  # noqa: BLE001 - the source may not be up yet; try again later
-        log.info("%s not reachable for reconciliation: %s", service, exc)
+        with ClusterRpcProxy(service.config, timeout=30) as rpc_:
+            export = getattr(rpc_, source).export_facts
+            for collection in collections:
+                done = reconciliation.catch_up(
+                    marks, source, collection,
+                    lambda after, c=collection: export(c, after, reconciliation.PAGE_SIZE),
+                    lambda fact, at, c=collection: keep(c, fact, at), service.clock.now())
+                rounds[collection] = done
+                repaired.labels(service.name, source, collection).inc(done.repaired)
+                mark = marks.get(source, collection)
+                if mark is not None:
+                    behind = service.clock.now() - reconciliation.parse_time(mark["at"])
+                    lag.labels(service.name, source, collection).set(max(0.0, behind.total_seconds()))
+                if done.repaired:
+                    log.warning("reconciliation from %s repaired %d %s copies", source, done.repaired, collection)
+    except Exception as exc:  # noqa: BLE001 - the source may not be up yet; the next round retries
+        log.info("%s not reachable for reconciliation: %s", source, exc)
         return None
+    return rounds
 
 
 class _OutboundHandle:

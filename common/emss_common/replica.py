@@ -3,7 +3,8 @@ another's data keeps its own copy, so a request crosses at most one RPC hop).
 
 Events of different types travel on different queues and may arrive out of order, and a service
 may start after facts were published: copies are ordered by the source's version and topped up by
-reconciliation from the source's export.
+reconciliation from the source's export (reconciliation.py), which passes the time of the fact's
+last change as its event time.
 """
 from datetime import datetime, timezone
 
@@ -24,8 +25,8 @@ REGISTRY_INDEXES = {
 
 
 def upsert_newer(col, doc, occurred_at):
-    """Keep a copy unless a newer one is already kept. The source's version orders copies; without
-    one, the event time does."""
+    """Keep a copy unless a newer one is already kept; True when the copy was missing or changed.
+    The source's version orders copies; without one, the event time does."""
     occurred_at = _utc(occurred_at)
     doc = {**to_document(doc), "_event_at": occurred_at}
     if doc.get("version") is not None:
@@ -36,10 +37,11 @@ def upsert_newer(col, doc, occurred_at):
     else:
         newer = {"_event_at": {"$lte": occurred_at}}
     try:
-        col.update_one({"id": doc["id"], "$or": [newer, {"_event_at": {"$exists": False}}]},
-                       {"$set": doc}, upsert=True)
+        result = col.update_one({"id": doc["id"], "$or": [newer, {"_event_at": {"$exists": False}}]},
+                                {"$set": doc}, upsert=True)
     except DuplicateKeyError:
-        pass  # the stored copy is newer
+        return False  # the stored copy is newer
+    return result.upserted_id is not None or result.modified_count > 0
 
 
 def _utc(at):
@@ -50,13 +52,6 @@ def _utc(at):
 
 def keep(db, collection, event, key):
     upsert_newer(db[collection], event["data"][key], event["occurred_at"])
-
-
-def reconcile(db, facts, at, collections=REGISTRY_COLLECTIONS):
-    """Bring copies up to date from a source's export; newer copies are left alone."""
-    for collection in collections:
-        for doc in facts.get(collection, []):
-            upsert_newer(db[collection], doc, at)
 
 
 def institution(db, institution_id, field="institution_id"):

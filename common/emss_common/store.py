@@ -50,6 +50,15 @@ def open_database(service, config):
     return client_for(uri)[database_name(service, config)]
 
 
+def merge_indexes(*declared):
+    """{collection: [Index]} declarations put together (the lists of one collection joined)."""
+    out = {}
+    for indexes in declared:
+        for collection, specs in indexes.items():
+            out.setdefault(collection, []).extend(specs)
+    return out
+
+
 def ensure_indexes(db, indexes):
     """Create the indexes declared in code ({collection: [Index, ...]}); safe to repeat."""
     for collection, specs in indexes.items():

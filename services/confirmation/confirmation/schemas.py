@@ -1,6 +1,7 @@
 """The confirmation service's payloads, validated at its edge (Chinese messages, field paths)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from emss_common.paging import KeysetQuerySchema
 from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
 
 from .domain.records import DECISION_LABELS, STATUS_LABELS
@@ -49,8 +50,7 @@ class TripConfirmSchema(ActSchema):
     note = text(required=False, max_len=500)
 
 
-class PageSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+class PageSchema(KeysetQuerySchema):
     size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

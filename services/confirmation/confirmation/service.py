@@ -7,13 +7,12 @@ fieldrecords' events, so confirming never calls another service.
 """
 from nameko.events import event_handler
 from nameko.rpc import rpc
-from nameko.timer import Timer, timer
 
 from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import Outbound, ServiceBase, Store, export_from, idempotent, on_events
+from emss_common.nameko_deps import Outbound, ServiceBase, Store, configured_timer, idempotent, on_events, reconcile_from
 from emss_common.outbound import RECORD_TYPES, from_record_event
 
 from .domain.access import may_view
@@ -21,20 +20,6 @@ from .storage import INDEXES
 from .usecases import acts, records, trips
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
-
-
-class ConfiguredTimer(Timer):
-    """A timer whose interval (seconds) is read from the service config at start."""
-
-    def __init__(self, setting, default, **kwargs):
-        self.setting, self.default = setting, default
-        super().__init__(interval=default, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.default))
-
-
-configured_timer = ConfiguredTimer.decorator
 
 
 class ConfirmationService(ServiceBase):
@@ -56,17 +41,14 @@ class ConfirmationService(ServiceBase):
     def on_trip_departed(self, event):
         trips.keep(self._ctx(), event)
 
-    @timer(interval=600, eager=True)
+    @configured_timer("EMSS_RECONCILE_SECONDS", 60, eager=True)
     def reconcile_fieldrecords(self):
-        """At start and every ten minutes: records and trips submitted while this service or its
-        queues did not exist yet. Keeping a copy twice changes nothing."""
-        facts = export_from(self.config, "fieldrecords")
-        if facts is not None:
-            ctx = self._ctx()
-            for record in facts.get("records", []):
-                records.keep(ctx, {"data": {"record": record}})
-            for trip in facts.get("trips", []):
-                trips.keep(ctx, {"data": {"trip": trip}})
+        """At start and every minute, from the watermark: records and trips submitted while this
+        service or its queues did not exist yet. Keeping a copy twice changes nothing."""
+        keepers = {"records": lambda fact: records.keep(self._ctx(), {"data": {"record": fact}}),
+                   "trips": lambda fact: trips.keep(self._ctx(), {"data": {"trip": fact}})}
+        reconcile_from(self, "fieldrecords", ("records", "trips"),
+                       lambda collection, fact, at: keepers[collection](fact))
 
     @on_events("confirmation", *RECORD_TYPES)
     def to_enforcement(self, event):

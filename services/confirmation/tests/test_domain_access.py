@@ -26,3 +26,7 @@ def test_filters_narrow_a_scope_and_never_replace_it():
     assert within(scope, {"enterprise_id": "e1"}) == {"$and": [scope, {"enterprise_id": "e1"}]}
     assert within({}, {"enterprise_id": "e1"}) == {"enterprise_id": "e1"}
     assert within(scope, {}) == scope
+    # Keys that do not meet make one flat conjunction (an index prefix serves it).
+    assert within(scope, {"status": "pending"}) == {"enterprise_id": "e2", "status": "pending"}
+    assert within(scope, {"enterprise_id": "e2", "day": "2026-11-23"}) == {"enterprise_id": "e2",
+                                                                           "day": "2026-11-23"}

@@ -3,6 +3,7 @@ by the forms pipeline (domain/forms), against the catalogue."""
 from marshmallow import fields, validate
 
 from emss_common.clock import SHANGHAI
+from emss_common.paging import KeysetQuerySchema
 from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
 
 ID = dict(validate=validate.Length(min=1, max=64))
@@ -47,7 +48,7 @@ class SubmitSchema(StrictSchema):
     description = text(required=False, max_len=1000)
 
 
-class RecordQuerySchema(StrictSchema):
+class RecordQuerySchema(KeysetQuerySchema):
     task_id = text(required=False, max_len=64)
     outlet_id = text(required=False, max_len=64)
     form_kind = text(required=False, max_len=64)
@@ -58,7 +59,6 @@ class RecordQuerySchema(StrictSchema):
     date_from = fields.Date(load_default=None, allow_none=True)
     date_to = fields.Date(load_default=None, allow_none=True)
     flagged = fields.Boolean(load_default=None, allow_none=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
     size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

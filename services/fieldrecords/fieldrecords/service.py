@@ -6,24 +6,26 @@ validated without calling another service.
 """
 from nameko.events import event_handler
 from nameko.rpc import rpc
-from nameko.timer import timer
 
 from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import KeepsRegistryCopy, ServiceBase, Store, export_from, idempotent, on_events
+from emss_common.nameko_deps import (ExportsFacts, KeepsRegistryCopy, ServiceBase, Store, configured_timer,
+                                     idempotent, on_events, reconcile_from)
 
 from .storage import INDEXES
 from .usecases import copies, records, trips
+from .usecases.exports import EXPORTS
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 TASK_EVENTS = ("task.applied", "task.approved", "task.returned", "task.finished", "task.changed")
 
 
-class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
+class FieldRecordsService(ExportsFacts, KeepsRegistryCopy, ServiceBase):
     name = "fieldrecords"
-    db = Store("fieldrecords", INDEXES)
+    db = Store("fieldrecords", INDEXES, EXPORTS)
+    EXPORTS = EXPORTS
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -39,21 +41,16 @@ class FieldRecordsService(KeepsRegistryCopy, ServiceBase):
     def on_sampling_task(self, event):
         copies.keep_sampling_task(self._ctx(), event)
 
-    @timer(interval=600, eager=True)
+    @configured_timer("EMSS_RECONCILE_SECONDS", 60, eager=True)
     def reconcile_tasks(self):
-        facts = export_from(self.config, "tasks")
-        if facts is not None:
-            copies.reconcile(self._ctx(), facts)
+        """Tasks and sampling tasks whose events did not arrive, from the watermark."""
+        reconcile_from(self, "tasks", ("tasks", "sampling_tasks"),
+                       lambda collection, fact, at: copies.keep_fact(self._ctx(), collection, fact, at))
 
     @event_handler("confirmation", "sampling_trip.confirmed")
     @idempotent()
     def on_trip_confirmed(self, event):
         trips.mark_confirmed(self._ctx(), event)
-
-    @rpc
-    def export_facts(self, days=31):
-        """Recent submitted records and departed trips (other services' reconciliation)."""
-        return records.export_facts(self._ctx(), days)
 
     @on_events("confirmation", "record.enterprise_confirmed", "record.confirmation_overdue",
                "record.review_confirmed", "record.voided")

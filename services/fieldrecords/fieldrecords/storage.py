@@ -8,6 +8,17 @@ from emss_common.replica import REGISTRY_INDEXES
 from emss_common.serial import to_document
 from emss_common.store import Index
 
+# (index name, equality fields) of each record list; the sort follows (records.RECORD_ORDER).
+RECORD_LISTS = (
+    ("district_list", [("district", 1), ("status", 1)]),          # a district's regulator
+    ("city_list", [("status", 1)]),                                # the whole city, administrators
+    ("institution_list", [("institution_id", 1), ("status", 1)]),  # the institution, its reviewers
+    ("enterprise_list", [("enterprise_id", 1), ("status", 1)]),    # the enterprise
+    ("task_list", [("task_id", 1), ("status", 1)]),                # a task's records, the maintenance view
+    ("outlet_list", [("task_id", 1), ("outlet_id", 1), ("status", 1)]),  # one outlet of a task
+    ("filer_list", [("filer.account_id", 1), ("status", 1)]),     # the filer's own, drafts included
+)
+
 INDEXES = {
     **REGISTRY_INDEXES,
     # copies of tasks (tasks service events and export)
@@ -16,8 +27,12 @@ INDEXES = {
     # own data
     "records": [Index([("id", 1)], unique=True), Index([("number", 1)], unique=True),
                 Index([("filer.account_id", 1), ("submission_id", 1)], unique=True),
-                Index([("task_id", 1), ("outlet_id", 1)]), Index([("institution_id", 1), ("status", 1)]),
-                Index([("enterprise_id", 1), ("performed_on", 1)])],
+                # The lists (usecases/records.list_filter): equalities, then RECORD_ORDER; a range
+                # of days is a range of performed_at, right after the equalities.
+                *(Index([*eq, ("performed_at", -1), ("id", 1)], name=name) for name, eq in RECORD_LISTS),
+                # A filer's drafts at one outlet of a task (the H5 outlet page): drafts only.
+                Index([("filer.account_id", 1), ("task_id", 1), ("outlet_id", 1), ("performed_at", -1), ("id", 1)],
+                      name="drafts_by_filer_task_outlet", extra={"partialFilterExpression": {"status": "draft"}})],
     "photos": [Index([("id", 1)], unique=True), Index([("subject_id", 1), ("upload_id", 1)], unique=True),
                Index([("phash_bands", 1)])],
     "checkins": [Index([("account_id", 1), ("at", -1)])],

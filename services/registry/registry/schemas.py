@@ -4,6 +4,7 @@ import re
 from marshmallow import fields, validate, validates, validates_schema, post_load, ValidationError
 
 from emss_common.schema import DecisionSchema, StrictSchema, text, one_of
+from emss_common.paging import KeysetQuerySchema
 
 from .domain.codes import normalise_credit_code, normalise_resident_id, normalise_plate
 from .domain.devices import OUTLET_KINDS, DEVICE_KINDS
@@ -186,12 +187,11 @@ class ChangeRequestQuerySchema(StrictSchema):
 ChangeDecisionSchema = DecisionSchema  # a regulator's decision on a change request
 
 
-class PublicQuerySchema(StrictSchema):
+class PublicQuerySchema(KeysetQuerySchema):
     keyword = text(required=False, max_len=100)
     type = one_of(INSTITUTION_TYPES, required=False)
     status = one_of(("valid", "expired"), required=False)
     capability = one_of(CAPABILITIES, required=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
     size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -258,9 +258,8 @@ class EnterpriseRegistrationSchema(StrictSchema):
     account = fields.Nested(AccountSchema, required=True)
 
 
-class EnterpriseQuerySchema(StrictSchema):
+class EnterpriseQuerySchema(KeysetQuerySchema):
     keyword = text(required=False, max_len=100)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
     size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

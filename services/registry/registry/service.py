@@ -7,11 +7,12 @@ from nameko.rpc import rpc
 
 from emss_common.errors import (EmssError, Forbidden, NotFound, ValidationFailed, Conflict,
                                 InvalidTransition, NotAuthenticated)
-from emss_common.nameko_deps import ServiceBase, Store
+from emss_common.nameko_deps import ExportsFacts, ServiceBase, Store
 
 from .domain.roles import Actor
 from .storage import INDEXES
 from .usecases import Context, accounts, institutions, enterprises, reference, wechat
+from .usecases.exports import EXPORTS
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition,
             NotAuthenticated)
@@ -31,9 +32,10 @@ class _NoEvents:
         return None
 
 
-class RegistryService(ServiceBase):
+class RegistryService(ExportsFacts, ServiceBase):
     name = "registry"
-    db = Store("registry", INDEXES)
+    db = Store("registry", INDEXES, EXPORTS)
+    EXPORTS = EXPORTS
     admin = AdminBootstrap()
 
     def _ctx(self):
@@ -42,10 +44,6 @@ class RegistryService(ServiceBase):
     @rpc
     def reference(self):
         return reference.reference()
-
-    @rpc
-    def export_facts(self):
-        return institutions.export_facts(self._ctx())
 
     # ----- accounts and sessions -----
     @rpc(expected_exceptions=EXPECTED)

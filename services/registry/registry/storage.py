@@ -4,13 +4,17 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
+from emss_common import paging
 from emss_common.errors import Conflict, NotFound
 from emss_common.serial import to_document
 from emss_common.store import Index
 
 INDEXES = {
+    # Lists: the filter's equalities, then the sort (newest first, id the tiebreaker).
     "institutions": [Index([("id", 1)], unique=True), Index([("credit_code", 1)], unique=True),
-                     Index([("status", 1), ("district", 1)])],
+                     Index([("status", 1), ("district", 1)]),
+                     Index([("status", 1), ("published_at", -1), ("id", 1)]),      # public listing
+                     Index([("district", 1), ("updated_at", -1), ("id", 1)])],     # a district's regulator
     "accounts": [Index([("id", 1)], unique=True), Index([("username", 1)], unique=True),
                  Index([("institution_id", 1)]), Index([("enterprise_id", 1)])],
     "sessions": [Index([("token_hash", 1)], unique=True), Index([("account_id", 1)]),
@@ -20,7 +24,8 @@ INDEXES = {
     "audit": [Index([("subject_type", 1), ("subject_id", 1), ("at", 1)])],
     "change_requests": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("status", 1)])],
     "enterprises": [Index([("id", 1)], unique=True), Index([("credit_code", 1)], unique=True),
-                    Index([("district", 1)])],
+                    Index([("district", 1), ("created_at", -1), ("id", 1)]),      # a district's directory
+                    Index([("created_at", -1), ("id", 1)])],                      # the whole city's
     "outlets": [Index([("id", 1)], unique=True), Index([("enterprise_id", 1)])],
     "devices": [Index([("id", 1)], unique=True), Index([("outlet_id", 1)])],
     "device_versions": [Index([("device_id", 1), ("version", 1)], unique=True)],
@@ -56,11 +61,10 @@ def keyword_filter(keyword, fields):
     return {"$or": [{f: {"$regex": pattern}} for f in fields]}
 
 
-def page(col, query, page_no, size, sort):
-    total = col.count_documents(query)
+def page(col, query, q, sort):
+    """One page of a list by cursor (q: its loaded after / before / size), never by skipping."""
     sort = list(sort) + [("id", 1)]  # a unique tiebreaker: equal keys must not shift between pages
-    rows = list(col.find(query, {"_id": 0}).sort(sort).skip((page_no - 1) * size).limit(size))
-    return {"total": total, "page": page_no, "size": size, "items": rows}
+    return paging.page(col, query, sort, q["size"], after=q.get("after"), before=q.get("before"))
 
 
 class Audit:

@@ -277,10 +277,12 @@ def test_the_enterprise_directory_pages_and_refuses_a_bad_query(registry, regist
     for n in range(3):
         register(f"paged{n:04d}", name=f"上海第{n}化工有限公司")
     first = registry.list_enterprises(admin, {"size": 2})
-    second = registry.list_enterprises(admin, {"size": "2", "page": "2"})
+    second = registry.list_enterprises(admin, {"size": "2", "after": first["next"]})
     assert (first["total"], len(first["items"]), len(second["items"])) == (3, 2, 1)
+    assert not {e["id"] for e in first["items"]} & {e["id"] for e in second["items"]}
     assert registry.list_enterprises(admin, {"keyword": "第1"})["total"] == 1
-    for query, field in (({"page": "abc"}, "page"), ({"size": 0}, "size"), ({"sort": "x"}, "sort")):
+    for query, field in (({"page": "2"}, "page"), ({"before": "abc"}, "before"), ({"size": 0}, "size"),
+                         ({"sort": "x"}, "sort")):
         with pytest.raises(ValidationFailed) as exc:
             registry.list_enterprises(admin, query)
         assert exc.value.field == field

@@ -88,7 +88,7 @@ def test_the_published_institution_is_in_the_public_listing_with_public_fields_o
     regulator = flow.regulator()
     flow.published(regulator, name="上海清源环境运维有限公司")
     listing = registry.public_institutions({})
-    assert listing["total"] == 1 and listing["page"] == 1
+    assert listing["total"] == 1 and listing["next"] is None and listing["prev"] is None
     row = listing["items"][0]
     assert row["name"] == "上海清源环境运维有限公司"
     assert row["type_label"] == "运维机构"
@@ -123,11 +123,12 @@ def test_the_public_listing_filters_and_pages(registry, flow):
     assert names({"type": "om", "capability": "flue_gas_om", "keyword": "蓝天"}) == (
         1, ["上海蓝天环境运维有限公司"])
 
-    first = registry.public_institutions({"size": 2, "page": 1})
-    second = registry.public_institutions({"size": 2, "page": 2})
+    first = registry.public_institutions({"size": 2})
+    second = registry.public_institutions({"size": 2, "after": first["next"]})
     assert (first["total"], len(first["items"]), second["total"], len(second["items"])) == (3, 2, 3, 1)
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
-    assert registry.public_institutions({"size": 2, "page": 3})["items"] == []
+    assert second["next"] is None and second["prev"]
+    assert registry.public_institutions({"size": 2, "before": second["prev"]})["items"] == first["items"]
 
 
 def test_a_filing_past_its_validity_shows_as_expired_in_the_public_listing(registry, flow, clock):
@@ -141,7 +142,8 @@ def test_a_filing_past_its_validity_shows_as_expired_in_the_public_listing(regis
 
 def test_a_bad_public_query_names_its_field(registry):
     for query, field in (({"size": 1000}, "size"), ({"type": "nonsense"}, "type"),
-                         ({"page": 0}, "page"), ({"sort": "name"}, "sort")):
+                         ({"page": 2}, "page"), ({"after": "not-a-cursor"}, "after"),
+                         ({"sort": "name"}, "sort")):
         with pytest.raises(ValidationFailed) as exc:
             registry.public_institutions(query)
         assert exc.value.field == field

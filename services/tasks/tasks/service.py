@@ -11,18 +11,19 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import KeepsRegistryCopy, ServiceBase, Store, idempotent
+from emss_common.nameko_deps import ExportsFacts, KeepsRegistryCopy, ServiceBase, Store, idempotent
 
 from .storage import INDEXES
 from .usecases import contracts, om_tasks, reports, reviews, sampling
+from .usecases.exports import EXPORTS
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 
 
-
-class TasksService(KeepsRegistryCopy, ServiceBase):
+class TasksService(ExportsFacts, KeepsRegistryCopy, ServiceBase):
     name = "tasks"
-    db = Store("tasks", INDEXES)
+    db = Store("tasks", INDEXES, EXPORTS)
+    EXPORTS = EXPORTS
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -47,11 +48,6 @@ class TasksService(KeepsRegistryCopy, ServiceBase):
     @idempotent()
     def on_trip_confirmed(self, event):
         sampling.trip_confirmed(self._ctx(), event)
-
-    @rpc
-    def export_facts(self):
-        """Tasks and sampling tasks as other services keep them (their reconciliation)."""
-        return om_tasks.export_facts(self._ctx())
 
     # ----- contracts -----
     @rpc(expected_exceptions=EXPECTED)

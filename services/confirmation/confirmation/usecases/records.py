@@ -2,6 +2,7 @@
 daily roll-up (待确认日期), the overdue sweep, and what is shown of a record with its trail."""
 from datetime import date, timedelta, timezone
 
+from emss_common import paging
 from emss_common.access import load_visible
 from emss_common.clock import as_utc
 from emss_common.errors import Forbidden, ValidationFailed
@@ -13,6 +14,7 @@ from ..domain import records as rules
 from ..domain.access import may_view, scope_query, within
 from ..domain.records import AWAITING_ENTERPRISE, DECISION_LABELS, STATUS_LABELS, RecordStatus, Transition
 from ..schemas import ConfirmDaySchema, DayRecordsQuerySchema, DaysQuerySchema, RecordQuerySchema, ReviewSchema
+from ..storage import RECORD_ORDER
 from . import acts, policy
 
 EVENTS = {"mark_overdue": "record.confirmation_overdue", "enterprise_confirm": "record.enterprise_confirmed",
@@ -50,7 +52,7 @@ def keep(ctx, event):
                   received_at=ctx.now, updated_at=ctx.now)
     filer = fact.get("filer") or {}
     out = (fact.get("check_out") or {}).get("wgs84") or {}
-    acts.keep_copy(ctx, "records", record, "record", Transition("submit", None, RecordStatus.PENDING.value),
+    return acts.keep_copy(ctx, "records", record, "record", Transition("submit", None, RecordStatus.PENDING.value),
                    {**acts.SYSTEM, **filer, "roles": ["field_staff"], "institution_id": fact.get("institution_id")},
                    submitted_at, location={"longitude": out.get("lng"), "latitude": out.get("lat"), "crs": "WGS-84",
                                            "source": "check_out"} if out else None)
@@ -126,11 +128,8 @@ def list_records(ctx, actor, query=None):
                         **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
     mongo = within(scope, mongo)
     deadline = policy.deadline(ctx)
-    total = ctx.db["records"].count_documents(mongo)
-    rows = ctx.db["records"].find(mongo, {"_id": 0}).sort([("submitted_at", -1), ("number", -1)]) \
-        .skip((q["page"] - 1) * q["size"]).limit(q["size"])
-    return {"total": total, "page": q["page"], "size": q["size"], "status_labels": STATUS_LABELS,
-            "items": [view(ctx, r, deadline) for r in rows]}
+    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"])
+    return {**result, "status_labels": STATUS_LABELS, "items": [view(ctx, r, deadline) for r in result["items"]]}
 
 
 def _counts(rows):

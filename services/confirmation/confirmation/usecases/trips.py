@@ -1,4 +1,5 @@
 """Enterprise confirmation of sampling trips (采样行程确认, seed 002)."""
+from emss_common import paging
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, InvalidTransition
 from emss_common.events import actor_ref
@@ -10,6 +11,7 @@ from ..domain.access import may_view, scope_query, within
 from ..domain.records import Transition
 from ..domain.trips import STATUS_LABELS, TripStatus
 from ..schemas import TripConfirmSchema, TripQuerySchema
+from ..storage import TRIP_ORDER
 from . import acts
 from .records import aware
 
@@ -27,7 +29,7 @@ def keep(ctx, event):
                 arrived_at=aware(f.get("arrived_at")), departed_at=departed_at, status=status.value,
                 confirmation=None, received_at=ctx.now, updated_at=ctx.now)
     leader = f.get("leader") or {}
-    acts.keep_copy(ctx, "trips", trip, "trip", Transition("depart", None, status.value),
+    return acts.keep_copy(ctx, "trips", trip, "trip", Transition("depart", None, status.value),
                    {**acts.SYSTEM, **leader, "roles": ["field_staff"], "institution_id": f.get("institution_id")},
                    departed_at)
 
@@ -65,11 +67,8 @@ def list_trips(ctx, actor, query=None):
     if scope is None:
         raise Forbidden("无权查看采样行程")
     mongo = within(scope, {k: q[k] for k in ("status", "sampling_task_id", "enterprise_id") if q.get(k)})
-    total = ctx.db["trips"].count_documents(mongo)
-    rows = ctx.db["trips"].find(mongo, {"_id": 0}).sort([("departed_at", -1), ("id", 1)]) \
-        .skip((q["page"] - 1) * q["size"]).limit(q["size"])
-    return {"total": total, "page": q["page"], "size": q["size"], "status_labels": STATUS_LABELS,
-            "items": [view(t) for t in rows]}
+    result = paging.page(ctx.db["trips"], mongo, TRIP_ORDER, q["size"], after=q["after"], before=q["before"])
+    return {**result, "status_labels": STATUS_LABELS, "items": [view(t) for t in result["items"]]}
 
 
 def confirm(ctx, actor, trip_id, payload):

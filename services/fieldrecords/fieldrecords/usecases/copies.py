@@ -12,8 +12,9 @@ def keep_sampling_task(ctx, event):
     replica.keep(ctx.db, "sampling_tasks", event, "sampling_task")
 
 
-def reconcile(ctx, facts):
-    replica.reconcile(ctx.db, facts, ctx.now.isoformat(), ("tasks", "sampling_tasks"))
+def keep_fact(ctx, collection, fact, at):
+    """A task or sampling task from the tasks export (reconciliation); True when it repaired the copy."""
+    return replica.upsert_newer(ctx.db[collection], fact, at)
 
 
 def task_of(ctx, actor, task_id, collection="tasks", what="运维任务"):

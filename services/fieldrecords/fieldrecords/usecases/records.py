@@ -1,15 +1,16 @@
 """Filing an O&M record (现场运维记录填报, seed 001 §2.3): choose task → outlet → form; check in;
 fill (one block per device); photos; sign; check in again and submit. Drafts can be resumed."""
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
-from emss_common.clock import as_utc, to_shanghai
+from emss_common import paging
+from emss_common.clock import SHANGHAI, as_utc, to_shanghai
 from emss_common.errors import Conflict, NotFound, ValidationFailed
 from emss_common.events import actor_ref
 from emss_common.forms import form, forms_for
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
-from ..domain.access import may_view, scope_query, within
+from ..domain.access import may_view, party_may_view, scope_query, within
 from ..domain.checkins import check_in
 from ..domain.filing import STATUS_LABELS, FilingRight, RecordStatus, check_devices, ensure_draft, ensure_own
 from ..schemas import DraftSchema, RecordQuerySchema, StartRecordSchema, SubmitSchema
@@ -241,29 +242,51 @@ def signature_content(ctx, actor, subject_id):
             "content_base64": photos.encode_file(ctx, sig["file_id"])}
 
 
-def list_records(ctx, actor, query=None):
-    q = load(RecordQuerySchema(), query or {})
+RECORD_ORDER = [("performed_at", -1), ("id", 1)]   # newest first; id breaks ties
+
+
+def list_filter(ctx, actor, q):
+    """The filter of a record list (q: a loaded RecordQuerySchema), or None when it can hold
+    nothing; with `recheck` True when its rows are to be checked against may_view."""
+    recheck = False
     if q["mine"] or q.get("status") == "draft":
         scope = {"filer.account_id": actor.account_id}   # drafts are the filer's alone
+    elif q.get("task_id"):
+        # A task's records carry its parties (copied at check-in): whoever may see the task lists
+        # them by the task alone, the query its index serves; each row is still checked.
+        task = ctx.db["tasks"].find_one({"id": q["task_id"]}, {"_id": 0})
+        if task is None or not party_may_view(actor, task):
+            return None, False
+        scope, recheck = {"task_id": q["task_id"], "status": "submitted"}, True
     else:
         scope = scope_query(actor)
         if scope is None:
             raise NotFound("没有可查看的运维记录", field="scope")
         scope = within(scope, {"status": "submitted"})
     filters = {key: q[key] for key in ("status", "task_id", "outlet_id", "form_kind", "enterprise_id") if q.get(key)}
-    if q.get("day"):
-        filters["performed_on"] = q["day"].isoformat()
-    elif q.get("date_from") or q.get("date_to"):
-        filters["performed_on"] = {**({"$gte": q["date_from"].isoformat()} if q.get("date_from") else {}),
-                                   **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
+    # Days as a range of performed_at (performed_on is its Shanghai date): one range, on the sort
+    # key, is what an index serves together with the cursor's.
+    first, last = (q["day"], q["day"]) if q.get("day") else (q.get("date_from"), q.get("date_to"))
+    if first or last:
+        filters["performed_at"] = {**({"$gte": _midnight(first)} if first else {}),
+                                   **({"$lt": _midnight(last + timedelta(days=1))} if last else {})}
     if q.get("flagged") is True:
         filters["flags.0"] = {"$exists": True}
-    mongo = within(scope, filters)   # a filter narrows the actor's scope, never replaces it
-    total = ctx.db["records"].count_documents(mongo)
-    rows = ctx.db["records"].find(mongo, {"_id": 0}).sort([("performed_at", -1), ("id", 1)]) \
-        .skip((q["page"] - 1) * q["size"]).limit(q["size"])
-    return {"total": total, "page": q["page"], "size": q["size"],
-            "items": [view(ctx, r, with_photos=False) for r in rows]}
+    return within(scope, filters), recheck   # a filter narrows the actor's scope, never replaces it
+
+
+def _midnight(day):
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+def list_records(ctx, actor, query=None):
+    q = load(RecordQuerySchema(), query or {})
+    mongo, recheck = list_filter(ctx, actor, q)
+    if mongo is None:
+        return {"items": [], "size": q["size"], "next": None, "prev": None, "total": 0, "total_capped": False}
+    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"])
+    rows = [r for r in result["items"] if not recheck or may_view(actor, r)]
+    return {**result, "items": [view(ctx, r, with_photos=False) for r in rows]}
 
 
 def my_tasks(ctx, actor):
@@ -299,17 +322,6 @@ def form_description(kind):
         raise NotFound("未知的运维内容（表单）", field="form_kind")
     from ..domain.forms import describe
     return describe(kind)
-
-
-def export_facts(ctx, days=31):
-    """Submitted records and departed trips of the last `days` days as their events carried them,
-    for the reconciliation of services that keep copies (confirmation)."""
-    from datetime import timedelta
-    from . import trips
-    since = ctx.now - timedelta(days=days)
-    rows = ctx.db["records"].find({"status": "submitted", "submitted_at": {"$gte": since}}, {"_id": 0})
-    departed = ctx.db["trips"].find({"status": {"$ne": "on_site"}, "departed_at": {"$gte": since}}, {"_id": 0})
-    return {"records": [fact(r) for r in rows], "trips": [trips.fact(t) for t in departed]}
 
 
 def follow_confirmation(ctx, event):

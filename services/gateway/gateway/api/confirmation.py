@@ -69,7 +69,7 @@ def confirmation_confirm_day(actor, day):
 
 
 @route("/confirmation/records", "GET", READERS,
-       "运维记录确认状态列表（?status=&day=&date_from=&date_to=&task_id=&enterprise_id=&outlet_id=&late=&overdue=&page=&size=）",
+       "运维记录确认状态列表（?status=&day=&date_from=&date_to=&task_id=&enterprise_id=&outlet_id=&late=&overdue=&after=&before=&size=）",
        C, query=cs.RecordQuerySchema)
 def confirmation_list_records(actor):
     return services().confirmation.list_records(actor, args())
@@ -92,7 +92,7 @@ def confirmation_act_file(actor, act_id, which):
     return _file(services().confirmation.act_file(actor, act_id, which), which)
 
 
-@route("/confirmation/trips", "GET", READERS, "采样行程确认列表（?status=awaiting_confirmation&sampling_task_id=&page=&size=）",
+@route("/confirmation/trips", "GET", READERS, "采样行程确认列表（?status=awaiting_confirmation&sampling_task_id=&after=&before=&size=）",
        T, query=cs.TripQuerySchema)
 def confirmation_list_trips(actor):
     return services().confirmation.list_trips(actor, args())

@@ -79,6 +79,19 @@ def _put(out, path, value):
     out[path[-1]] = value
 
 
+CURSORS = ("after", "before")
+
+
+def cursor_args():
+    """Where a keyset list is (下一页 after=…, 上一页 before=…); the owning service checks them."""
+    return {k: request.args[k] for k in CURSORS if request.args.get(k)}
+
+
+def empty_page(size):
+    """A list that could not be read, shaped like one that was (the error is shown above it)."""
+    return {"items": [], "total": 0, "total_capped": False, "size": size, "next": None, "prev": None}
+
+
 def attempt(fn, *args):
     """Run a service call for a form; (result, None) or (None, error) to show beside the field."""
     try:

@@ -23,7 +23,7 @@ from fieldrecords.domain.checkins import FLAG_LABELS
 from fieldrecords.domain.forms import describe
 from registry.domain.devices import factor_catalogue
 
-from . import attempt, bp, page, render, services
+from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .field import FLAG_HINTS, record_view
 from .tasks_pages import MEMBERS, query_args
 from .wx import render_wx
@@ -41,13 +41,6 @@ PORTAL_TABS = (("", "全部"), ("pending", "待确认"), ("overdue", "逾期未�
                ("enterprise_confirmed", "排污单位已确认"), ("reviewed", "审核确认"), ("voided", "作废"))
 PORTAL_FILTERS = ("day", "date_from", "date_to", "task_id", "enterprise_id")
 CONFIRMED = ("enterprise_confirmed", "reviewed", "voided")
-
-
-def _page_number():
-    try:
-        return max(1, min(10000, int(request.args.get("page", 1))))
-    except ValueError:
-        return 1
 
 
 def _is_mine(actor, record):
@@ -102,12 +95,11 @@ def wx_confirm_record(actor, record_id):
 @bp.get("/wx/confirm/trips")
 @page(ENTERPRISE)
 def wx_confirm_trips(actor):
-    number = _page_number()
     awaiting = services().confirmation.list_trips(actor, {"status": "awaiting_confirmation", "size": 200})
-    others = services().confirmation.list_trips(actor, {"page": number, "size": WX_PAGE_SIZE})
+    others = services().confirmation.list_trips(actor, {**cursor_args(), "size": WX_PAGE_SIZE})
     others["items"] = [t for t in others["items"] if not t["awaiting_enterprise"]]
-    return render_wx("wx/confirm/trips.html", awaiting=awaiting, others=others, number=number,
-                     page_size=WX_PAGE_SIZE, trips_awaiting=awaiting["total"], on="trips")
+    return render_wx("wx/confirm/trips.html", awaiting=awaiting, others=others,
+                     trips_awaiting=awaiting["total"], on="trips")
 
 
 def point_names_of(actor, trip):
@@ -140,12 +132,10 @@ def wx_review(actor):
     status = request.args.get("status", REVIEW_TABS[0][0])
     if status not in dict(REVIEW_TABS):
         status = REVIEW_TABS[0][0]
-    number = _page_number()
-    result = services().confirmation.list_records(actor, {"status": status, "page": number, "size": WX_PAGE_SIZE})
+    result = services().confirmation.list_records(actor, {"status": status, **cursor_args(), "size": WX_PAGE_SIZE})
     waiting = result["total"] if status == REVIEW_TABS[0][0] else \
         services().confirmation.list_records(actor, {"status": REVIEW_TABS[0][0], "size": 1})["total"]
-    return render_wx("wx/review/list.html", result=result, status=status, tabs=REVIEW_TABS, number=number,
-                     page_size=WX_PAGE_SIZE, waiting=waiting, is_mine=lambda r: _is_mine(actor, r),
+    return render_wx("wx/review/list.html", result=result, status=status, tabs=REVIEW_TABS, waiting=waiting, is_mine=lambda r: _is_mine(actor, r),
                      reviewing=status == REVIEW_TABS[0][0])
 
 
@@ -180,7 +170,6 @@ def _tasks(actor):
 @page(PORTAL)
 def confirmation_portal(actor):
     query = _portal_query()
-    number = _page_number()
     tasks = _tasks(actor)
     enterprises = sorted({(t["enterprise_id"], t.get("enterprise_name") or "")
                           for t in tasks if t.get("enterprise_id")}, key=lambda e: e[1])
@@ -190,13 +179,13 @@ def confirmation_portal(actor):
         return render("confirmation/days.html", days=days or {"days": []}, error=error, query=query,
                       enterprises=enterprises, tabs=PORTAL_TABS, view="days", status_labels=STATUS_LABELS)
     result, error = attempt(services().confirmation.list_records, actor,
-                            {**query, "page": number, "size": PORTAL_PAGE_SIZE})
+                            {**query, **cursor_args(), "size": PORTAL_PAGE_SIZE})
     if error:
-        result = {"items": [], "total": 0, "page": 1, "size": PORTAL_PAGE_SIZE}
+        result = empty_page(PORTAL_PAGE_SIZE)
     keep = {k: ("1" if v is True else v) for k, v in query.items()}
     return render("confirmation/list.html", result=result, error=error, query=query, keep=keep, tasks=tasks,
                   enterprises=enterprises, task_names={t["id"]: t["name"] for t in tasks}, tabs=PORTAL_TABS,
-                  view="records", pages={"total": result["total"], "page": number, "size": PORTAL_PAGE_SIZE})
+                  view="records")
 
 
 @bp.get("/portal/confirmation/records/<record_id>")

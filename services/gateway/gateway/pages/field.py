@@ -23,7 +23,7 @@ from fieldrecords.domain.forms import describe
 from fieldrecords.domain.forms.limits import fmt
 from registry.domain.devices import ALLOWED_DEVICE_KINDS, DEVICE_KINDS, factor
 
-from . import attempt, bp, page, render, services
+from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .tasks_pages import MEMBERS, READERS, query_args
 from .wx import render_wx
 
@@ -329,13 +329,6 @@ def _my_outlet(actor, task_id, outlet_id):
     raise NotFound("该任务或排口不在您当前的运维任务中", field="outlet_id")
 
 
-def _page_number():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @bp.get("/wx/om")
 @page(FIELD_STAFF)
 def wx_om(actor):
@@ -370,18 +363,16 @@ def wx_om_record(actor, record_id):
 @bp.get("/wx/om/drafts")
 @page(FIELD_STAFF)
 def wx_om_drafts(actor):
-    number = _page_number()
-    result = services().fieldrecords.list_records(actor, {"status": "draft", "page": number, "size": PAGE_SIZE})
-    return render_wx("wx/om/list.html", result=result, which="drafts", number=number)
+    result = services().fieldrecords.list_records(actor, {"status": "draft", **cursor_args(), "size": PAGE_SIZE})
+    return render_wx("wx/om/list.html", result=result, which="drafts")
 
 
 @bp.get("/wx/om/mine")
 @page(FIELD_STAFF)
 def wx_om_mine(actor):
-    number = _page_number()
     result = services().fieldrecords.list_records(actor, {"mine": True, "status": "submitted",
-                                                          "page": number, "size": PAGE_SIZE})
-    return render_wx("wx/om/list.html", result=result, which="mine", number=number)
+                                                          **cursor_args(), "size": PAGE_SIZE})
+    return render_wx("wx/om/list.html", result=result, which="mine")
 
 
 # ----- 采样任务 (WeChat H5) -----
@@ -435,19 +426,17 @@ def tasks_om_records(actor, task_id):
     task = services().tasks.get_task(actor, task_id)
     query = query_args(RECORD_FILTERS)
     flagged = request.args.get("flagged") in ("1", "true", "on")
-    number = _page_number()
-    ask = {**query, "task_id": task_id, "page": number, "size": PORTAL_PAGE_SIZE}
+    ask = {**query, **cursor_args(), "task_id": task_id, "size": PORTAL_PAGE_SIZE}
     if flagged:
         ask["flagged"] = True
     result, error = attempt(services().fieldrecords.list_records, actor, ask)
     if error:
-        result = {"items": [], "total": 0, "page": 1, "size": PORTAL_PAGE_SIZE}
+        result = empty_page(PORTAL_PAGE_SIZE)
     outlet_kinds = {o.get("kind") for o in task.get("outlets") or []}
     form_options = [(k, f"{f['name']}（{OUTLET_KINDS.get(f['outlet_kind'], '')}）") for k, f in forms().items()
                     if f["outlet_kind"] in outlet_kinds]
     return render("records/list.html", tab="om", task=task, result=result, error=error, query=query,
                   flagged=flagged, form_options=form_options,
-                  pages={"total": result["total"], "page": number, "size": PORTAL_PAGE_SIZE},
                   keep={**query, **({"flagged": "1"} if flagged else {})})
 
 

@@ -2,7 +2,7 @@
 from flask import request
 
 from ..auth import PUBLIC
-from . import bp, page, render, services, attempt
+from . import CURSORS, attempt, bp, empty_page, page, render, services
 
 
 @bp.get("/")
@@ -14,9 +14,9 @@ def home(actor):
 @bp.get("/public/institutions")
 @page(PUBLIC)
 def public_institutions(actor):
-    query = {k: v for k, v in request.args.items() if v}
-    result, error = attempt(services().registry.public_institutions, query)
+    query = {k: v for k, v in request.args.items() if v and k not in CURSORS}
+    at = {k: v for k, v in request.args.items() if v and k in CURSORS}
+    result, error = attempt(services().registry.public_institutions, {**query, **at})
     if error:
-        result = {"items": [], "total": 0, "page": 1, "size": 20}
-    pages = max(1, -(-result["total"] // result["size"]))
-    return render("public/institutions.html", result=result, query=query, error=error, pages=pages)
+        result = empty_page(20)
+    return render("public/institutions.html", result=result, query=query, error=error)

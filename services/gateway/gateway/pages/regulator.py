@@ -3,7 +3,7 @@ request queue, enterprises with their outlets and devices. The system administra
 pages (the registry decides who may review)."""
 from flask import flash, redirect, request, url_for
 
-from . import bp, page, render, services, attempt
+from . import attempt, bp, cursor_args, empty_page, page, render, services
 
 READERS = ["regulator", "sysadmin"]
 REVIEWERS = ["regulator"]
@@ -17,10 +17,11 @@ def _query(keys):
 @bp.get("/portal/regulator")
 @page(READERS)
 def regulator_home(actor):
-    query = _query(("keyword", "status", "type", "district", "page"))
-    result, error = attempt(services().registry.list_institutions, actor, {**query, "size": PAGE_SIZE})
+    query = _query(("keyword", "status", "type", "district"))
+    result, error = attempt(services().registry.list_institutions, actor,
+                            {**query, **cursor_args(), "size": PAGE_SIZE})
     if error:
-        result = {"items": [], "total": 0, "page": 1, "size": PAGE_SIZE}
+        result = empty_page(PAGE_SIZE)
     return render("regulator/institutions.html", result=result, query=query, error=error, tab="institutions")
 
 
@@ -119,10 +120,11 @@ def regulator_change_decision(actor, change_request_id):
 @bp.get("/portal/regulator/enterprises")
 @page(READERS)
 def regulator_enterprises(actor):
-    query = _query(("keyword", "page"))
-    result, error = attempt(services().registry.list_enterprises, actor, {**query, "size": PAGE_SIZE})
+    query = _query(("keyword",))
+    result, error = attempt(services().registry.list_enterprises, actor,
+                            {**query, **cursor_args(), "size": PAGE_SIZE})
     if error:
-        result = {"items": [], "total": 0, "page": 1, "size": PAGE_SIZE}
+        result = empty_page(PAGE_SIZE)
     return render("regulator/enterprises.html", result=result, query=query, error=error, tab="enterprises")
 
 

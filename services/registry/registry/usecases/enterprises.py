@@ -22,7 +22,8 @@ def register(ctx, payload):
     if ctx.db["accounts"].find_one({"username": account["username"]}):
         from emss_common.errors import Conflict
         raise Conflict("用户名已被登记", field="account.username")
-    doc = {"id": new_id(), **ent, "self_operating": False, "created_at": ctx.now, "version": 1}
+    doc = {"id": new_id(), **ent, "self_operating": False, "created_at": ctx.now, "updated_at": ctx.now,
+           "version": 1}
     try:
         insert(ctx.db["enterprises"], doc, unique_field="credit_code")
     except Exception as exc:  # Conflict: name the nested field
@@ -87,7 +88,7 @@ def list_enterprises(ctx, actor, query):
         mongo["id"] = actor.enterprise_id
     else:
         raise Forbidden("无权查看排污单位名录")
-    result = page(ctx.db["enterprises"], mongo, query["page"], query["size"], [("created_at", -1)])
+    result = page(ctx.db["enterprises"], mongo, query, [("created_at", -1)])
     result["items"] = [to_wire(r) for r in result["items"]]
     return result
 
@@ -101,7 +102,8 @@ def outlet_view(o):
 def add_outlet(ctx, actor, enterprise_id, payload):
     _editable(ctx, actor, enterprise_id)
     data = load(OutletSchema(), payload)
-    doc = {"id": new_id(), "enterprise_id": enterprise_id, **data, "created_at": ctx.now, "version": 1}
+    doc = {"id": new_id(), "enterprise_id": enterprise_id, **data, "created_at": ctx.now, "updated_at": ctx.now,
+           "version": 1}
     insert(ctx.db["outlets"], doc)
     Audit(ctx.db).record("outlet", doc["id"], "add", actor.to_dict(), ctx.now)
     ctx.events.emit("outlet.added", doc["id"], {"outlet": to_wire(doc)}, actor=actor.to_dict())

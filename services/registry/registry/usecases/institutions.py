@@ -87,7 +87,7 @@ def _ensure_enterprise_for(ctx, basic):
            "district": basic["district"], "address": basic["address"],
            "legal_representative": basic["legal_representative"],
            "contact_person": basic["contact_person"], "contact_phone": basic["contact_phone"],
-           "industry": None, "self_operating": True, "created_at": ctx.now, "version": 1}
+           "industry": None, "self_operating": True, "created_at": ctx.now, "updated_at": ctx.now, "version": 1}
     insert(ctx.db["enterprises"], ent, unique_field="credit_code")
     ctx.events.emit("enterprise.registered", ent["id"], {"enterprise": to_wire(ent)})
     return ent["id"]
@@ -193,11 +193,12 @@ def list_institutions(ctx, actor, query):
     for key in ("type", "status", "district"):
         if q.get(key):
             if key == "district" and "district" in mongo and mongo["district"] != q["district"]:
-                return {"total": 0, "page": q["page"], "size": q["size"], "items": []}
+                return {"items": [], "size": q["size"], "next": None, "prev": None, "total": 0,
+                        "total_capped": False}
             mongo[key] = q[key]
     if q.get("capability"):
         mongo["capabilities"] = q["capability"]
-    result = page(ctx.db["institutions"], mongo, q["page"], q["size"], [("updated_at", -1)])
+    result = page(ctx.db["institutions"], mongo, q, [("updated_at", -1)])
     result["items"] = [_row(r) for r in result["items"]]
     return result
 
@@ -224,7 +225,7 @@ def public_institutions(ctx, query):
         mongo["valid_until"] = {"$gte": today}
     elif q.get("status") == "expired":
         mongo["valid_until"] = {"$lt": today}
-    result = page(ctx.db["institutions"], mongo, q["page"], q["size"], [("published_at", -1)])
+    result = page(ctx.db["institutions"], mongo, q, [("published_at", -1)])
     items = []
     for r in result["items"]:
         row = to_wire({k: r.get(k) for k in PUBLIC_FIELDS})
@@ -504,14 +505,3 @@ def _apply_change(ctx, inst, cr, actor):
     return _save(ctx, inst, changes, actor, "change_applied", change_request_id=cr["id"], changes=diff)
 
 
-def export_facts(ctx):
-    """Every registry fact other services copy, as the events carry them: lets a consumer whose
-    copy is new or has missed events catch up."""
-    from .enterprises import device_view, outlet_view
-    db = ctx.db
-    return {
-        "institutions": [snapshot(i) for i in db["institutions"].find({}, {"_id": 0})],
-        "enterprises": [to_wire(e) for e in db["enterprises"].find({}, {"_id": 0})],
-        "outlets": [outlet_view(o) for o in db["outlets"].find({}, {"_id": 0})],
-        "devices": [device_view(d) for d in db["devices"].find({}, {"_id": 0})],
-    }

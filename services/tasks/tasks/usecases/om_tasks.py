@@ -297,13 +297,3 @@ def record_completion(ctx, event):
 def record_voided(ctx, event):
     """A voided record (作废) no longer counts as the work having been done."""
     ctx.db["completions"].delete_one({"record_id": event["subject"]})
-
-
-
-def export_facts(ctx):
-    """What fieldrecords keeps of tasks, for its reconciliation: every task past its draft, and
-    every sampling task (sampling trips are validated against their plan)."""
-    from .sampling import view as sampling_view
-    tasks = [snapshot(ctx, t) for t in ctx.db["tasks"].find({"status": {"$ne": "draft"}}, {"_id": 0})]
-    sampling_tasks = [sampling_view(t) for t in ctx.db["sampling_tasks"].find({}, {"_id": 0})]
-    return {"tasks": tasks, "sampling_tasks": sampling_tasks}

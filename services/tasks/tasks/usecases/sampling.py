@@ -152,10 +152,10 @@ def _update_trip(ctx, trip, **flags):
     merged = {"id": trip["id"], "departed": previous.get("departed", False),
               "confirmed": previous.get("confirmed", False), **flags}
     trips = [t for t in task.get("trips", []) if t["id"] != trip["id"]] + [merged]
-    ctx.db["sampling_tasks"].update_one({"id": task["id"]}, {"$set": {"trips": trips}})
+    ctx.db["sampling_tasks"].update_one({"id": task["id"]}, {"$set": {"trips": trips, "updated_at": ctx.now}})
 
 
 def attach_report(ctx, task_id, file_id):
-    ctx.db["sampling_tasks"].update_one({"id": task_id}, {"$set": {"report_file_id": file_id}})
+    ctx.db["sampling_tasks"].update_one({"id": task_id}, {"$set": {"report_file_id": file_id, "updated_at": ctx.now}})
 
 

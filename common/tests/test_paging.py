@@ -1,0 +1,177 @@
+"""Keyset paging on the real store: every row once, in order, ties and all; a cursor carries its
+datetimes exactly; rows added meanwhile never repeat a row; a bad cursor names its parameter."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from emss_common.errors import ValidationFailed
+from emss_common.paging import KeysetQuerySchema, decode_cursor, encode_cursor, page, queries
+from emss_common.store import Index, ensure_indexes, open_database
+from emss_common.validation import load
+from tests.query_plans import assert_uses_index
+
+AT = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+NEWEST_FIRST = [("submitted_at", -1), ("id", -1)]
+
+
+@pytest.fixture
+def col(store_config):
+    db = open_database("registry", store_config)
+    ensure_indexes(db, {"rows": [Index([("id", 1)], unique=True),
+                                 Index([("group", 1), ("submitted_at", -1), ("id", -1)], name="group_newest")]})
+    return db["rows"]
+
+
+def add(col, n, group="g", at=AT, start=0):
+    """n rows, three to a timestamp (ties the tiebreaker must order)."""
+    docs = [{"id": f"r{start + i:04d}", "group": group, "submitted_at": at + timedelta(minutes=(start + i) // 3)}
+            for i in range(n)]
+    col.insert_many(docs)
+    return docs
+
+
+def walk(col, filter, sort, size, **kw):
+    """Every page from the first, following `next`; returns the pages' ids."""
+    pages, after = [], None
+    while True:
+        got = page(col, filter, sort, size, after=after, **kw)
+        pages.append([r["id"] for r in got["items"]])
+        after = got["next"]
+        if after is None:
+            return pages
+
+
+def expected(docs, sort):
+    rows = list(docs)
+    for field, direction in reversed(sort):
+        rows.sort(key=lambda d: d[field], reverse=direction == -1)
+    return [d["id"] for d in rows]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 50])
+def test_pages_cover_every_row_exactly_once_in_order_ties_included(col, size):
+    docs = add(col, 20) + add(col, 5, group="other", start=100)
+    pages = walk(col, {"group": "g"}, NEWEST_FIRST, size)
+    flat = [i for p in pages for i in p]
+    assert flat == expected(docs[:20], NEWEST_FIRST)
+    assert all(len(p) == size for p in pages[:-1]) and 0 < len(pages[-1]) <= size
+
+
+def test_a_mixed_direction_sort_and_a_range_on_the_sort_key_page_correctly(col):
+    docs = add(col, 17)
+    since = AT + timedelta(minutes=1)   # rows r0003.. on
+    sort = [("submitted_at", -1), ("id", 1)]
+    pages = walk(col, {"group": "g", "submitted_at": {"$gte": since, "$lt": AT + timedelta(minutes=5)}}, sort, 4)
+    inside = [d for d in docs if since <= d["submitted_at"] < AT + timedelta(minutes=5)]
+    assert [i for p in pages for i in p] == expected(inside, sort)
+
+
+def test_prev_walks_back_through_the_same_pages(col):
+    add(col, 11)
+    forward, after, results = [], None, []
+    while True:
+        got = page(col, {"group": "g"}, NEWEST_FIRST, 3, after=after)
+        results.append(got)
+        forward.append([r["id"] for r in got["items"]])
+        if not got["next"]:
+            break
+        after = got["next"]
+    assert results[0]["prev"] is None and all(r["prev"] for r in results[1:])
+    back, before = [], results[-1]["prev"]
+    while before:
+        got = page(col, {"group": "g"}, NEWEST_FIRST, 3, before=before)
+        back.append([r["id"] for r in got["items"]])
+        assert got["next"]
+        before = got["prev"]
+    assert list(reversed(back)) == forward[:-1]
+
+
+def test_newest_first_with_rows_added_between_pages_repeats_none_and_skips_none(col):
+    docs = add(col, 9)
+    first = page(col, {"group": "g"}, NEWEST_FIRST, 4)
+    # Newer rows arrive, one of them at the very timestamp the first page ended on.
+    last = first["items"][-1]
+    col.insert_many([{"id": "r9000", "group": "g", "submitted_at": AT + timedelta(hours=2)},
+                     {"id": "r0000a", "group": "g", "submitted_at": last["submitted_at"]}])
+    seen, after = [r["id"] for r in first["items"]], first["next"]
+    while after:
+        got = page(col, {"group": "g"}, NEWEST_FIRST, 4, after=after)
+        seen += [r["id"] for r in got["items"]]
+        after = got["next"]
+    assert len(seen) == len(set(seen))
+    assert set(expected(docs, NEWEST_FIRST)) <= set(seen)
+    assert "r9000" not in seen   # newer than where the reader stood: the next first page shows it
+
+
+def test_a_cursor_carries_datetimes_exactly_as_utc():
+    at = datetime(2026, 11, 23, 10, 0, 0, 123000, tzinfo=timezone(timedelta(hours=8)))
+    values = decode_cursor(encode_cursor([at, "x", 3, None], [("a", -1), ("b", 1), ("c", 1), ("d", 1)]),
+                           [("a", -1), ("b", 1), ("c", 1), ("d", 1)])
+    assert values == [at, "x", 3, None] and values[0].tzinfo == timezone.utc
+    cursor = encode_cursor([at], [("a", -1)])
+    assert "=" not in cursor and "+" not in cursor and "/" not in cursor
+
+
+def test_the_datetime_of_a_stored_row_round_trips_through_its_cursor(col):
+    add(col, 3)
+    got = page(col, {"group": "g"}, NEWEST_FIRST, 1)
+    key = decode_cursor(got["next"], NEWEST_FIRST)
+    assert key == [got["items"][0]["submitted_at"], got["items"][0]["id"]]
+
+
+@pytest.mark.parametrize("bad", ["x", "!!!!", encode_cursor(["a"], [("id", 1)]),
+                                 encode_cursor([AT, "r1", 1], NEWEST_FIRST + [("n", 1)]), "a" * 2000])
+def test_a_bad_cursor_is_refused_naming_its_parameter(col, bad):
+    with pytest.raises(ValidationFailed) as exc:
+        page(col, {"group": "g"}, NEWEST_FIRST, 3, after=bad)
+    assert exc.value.field == "after"
+    with pytest.raises(ValidationFailed) as exc:
+        page(col, {"group": "g"}, NEWEST_FIRST, 3, before=bad)
+    assert exc.value.field == "before"
+
+
+def test_after_and_before_together_are_refused(col):
+    cursor = encode_cursor([AT, "r1"], NEWEST_FIRST)
+    with pytest.raises(ValidationFailed) as exc:
+        page(col, {}, NEWEST_FIRST, 3, after=cursor, before=cursor)
+    assert exc.value.field == "before"
+
+
+def test_a_query_schema_takes_after_and_before_and_refuses_page():
+    class Query(KeysetQuerySchema):
+        pass
+    assert load(Query(), {}) == {"after": None, "before": None}
+    with pytest.raises(ValidationFailed) as exc:
+        load(Query(), {"page": 2})
+    assert exc.value.field == "page"
+    with pytest.raises(ValidationFailed) as exc:
+        load(Query(), {"after": "a" * 5000})
+    assert exc.value.field == "after"
+
+
+def test_the_total_is_bounded(col):
+    add(col, 12)
+    got = page(col, {"group": "g"}, NEWEST_FIRST, 5, total_limit=10)
+    assert got["total"] == 10 and got["total_capped"] is True
+    got = page(col, {"group": "g"}, NEWEST_FIRST, 5, total_limit=20)
+    assert got["total"] == 12 and got["total_capped"] is False
+    assert "total" not in page(col, {"group": "g"}, NEWEST_FIRST, 5, total_limit=None)
+
+
+def test_each_query_of_a_page_is_flat_and_runs_on_the_compound_index(col):
+    """Equalities and one range on a sort key, no $or: what an index prefix serves."""
+    add(col, 30)
+    key = [AT + timedelta(minutes=4), "r0013"]
+    qs = queries({"group": "g"}, NEWEST_FIRST, key)
+    assert qs == [{"group": "g", "submitted_at": key[0], "id": {"$lt": "r0013"}},
+                  {"group": "g", "submitted_at": {"$lt": key[0]}}]
+    for q in [{"group": "g"}] + qs:
+        assert_uses_index(col.find(q).sort(NEWEST_FIRST).limit(6), "group_newest", str(q))
+
+
+def test_a_row_before_the_cursor_on_a_pinned_field_skips_that_query():
+    # The filter pins submitted_at: only the tiebreaker query can have rows.
+    assert queries({"submitted_at": AT}, NEWEST_FIRST, [AT, "r5"]) == [{"submitted_at": AT, "id": {"$lt": "r5"}}]
+    # A range on the key is tightened, not doubled.
+    assert queries({"submitted_at": {"$lt": AT}}, NEWEST_FIRST, [AT - timedelta(hours=1), "r5"])[1] == \
+        {"submitted_at": {"$lt": AT - timedelta(hours=1)}}
