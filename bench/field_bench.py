@@ -50,9 +50,9 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from run_all import start_all, stop_all, wait_healthy  # noqa: E402
 from emss_common.clock import SHANGHAI  # noqa: E402
 from emss_common.config import SERVICES  # noqa: E402
-from emss_common.embedded import Journal, open_embedded  # noqa: E402
 from emss_common.files import FileStore  # noqa: E402
-from emss_common.store import close_database  # noqa: E402
+from emss_common.store import client_for  # noqa: E402
+from emss_common.storeserver import StoreServer  # noqa: E402
 from emss_common.imaging import FaceDetector, inspect_image  # noqa: E402
 from services.fieldrecords.tests.form_samples import sample_content  # noqa: E402
 from tests import builders as b  # noqa: E402
@@ -420,10 +420,9 @@ def in_process(data_dir, pics, record):
         return statistics.median(samples) * 1000
 
     wire = json.dumps({"c": base64.b64encode(photo).decode()})   # what the RPC hop carries
-    journal = Journal(os.path.join(data_dir, "probe-records.journal"))
-    record_doc = {"_id": bson.ObjectId(), **record}
-    record_kb = len(bson.encode(record_doc)) / 1024
-    store = open_embedded("probe", data_dir)
+    record_kb = len(bson.encode(record)) / 1024
+    server = StoreServer(os.path.join(data_dir, "probe-store"), port=free_port()).start()
+    store = client_for(server.uri)["emss_probe"]
     files = FileStore(store, "photos")
 
     rows = [
@@ -433,16 +432,13 @@ def in_process(data_dir, pics, record):
         ("inspect_image, ~1 MP", median_ms(lambda: inspect_image(small))),
         ("base64 encode + JSON dumps, 12 MP", median_ms(lambda: json.dumps({"c": base64.b64encode(photo).decode()}))),
         ("JSON loads + base64 decode, 12 MP", median_ms(lambda: base64.b64decode(json.loads(wire)["c"]))),
-        (f"embedded journal append of a record ({record_kb:.1f} KB BSON) + fsync",
-         median_ms(lambda: journal.append({"op": "put", "c": "records", "d": record_doc}), max(INPROC, 50))),
-        ("GridFS put of the 12 MP photo, embedded store (fsync per chunk)",
+        (f"store insert of a record ({record_kb:.1f} KB BSON), SecantusDB, sync on commit",
+         median_ms(lambda: store["records"].insert_one(dict(record)), max(INPROC, 50))),
+        ("GridFS put of the 12 MP photo, SecantusDB",
          median_ms(lambda: files.put(photo, "IMG.jpg", "image/jpeg"))),
     ]
-    journal.close()
-    close_database(store)
-    for name in os.listdir(data_dir):
-        if name.startswith("probe"):
-            os.remove(os.path.join(data_dir, name))
+    server.stop()
+    shutil.rmtree(os.path.join(data_dir, "probe-store"), ignore_errors=True)
     print(f"\nIn process (median of {INPROC}):")
     for label, ms in rows:
         print(f"  {label:<62} {ms:8.1f} ms")
@@ -454,12 +450,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def main():
-    vhost = f"emss-fbench-{uuid.uuid4().hex[:8]}"
-    auth = ("guest", "guest")
-    requests.put(f"{MGMT}/vhosts/{vhost}", auth=auth).raise_for_status()
-    requests.put(f"{MGMT}/permissions/{vhost}/guest", auth=auth,
+AUTH = ("guest", "guest")
+
+
+def fresh_vhost(prefix):
+    """A vhost of this run alone on the local broker (management API), guest allowed everything."""
+    vhost = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    requests.put(f"{MGMT}/vhosts/{vhost}", auth=AUTH).raise_for_status()
+    requests.put(f"{MGMT}/permissions/{vhost}/guest", auth=AUTH,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    return vhost
+
+
+def drop_vhost(vhost):
+    requests.delete(f"{MGMT}/vhosts/{vhost}", auth=AUTH)
+
+
+def main():
+    vhost = fresh_vhost("emss-fbench")
     tmp = tempfile.mkdtemp(prefix="emss-fbench-")
     metrics_ports = {s: free_port() for s in SERVICES}
     env = {"AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{vhost}", "EMSS_DATA_DIR": tmp,
@@ -485,7 +493,7 @@ def main():
         record = ok(w["enterprise"].get(f"/field-records/{submitted[0]}"))
     finally:
         stop_all(procs)
-        requests.delete(f"{MGMT}/vhosts/{vhost}", auth=auth)
+        drop_vhost(vhost)
     in_process(tmp, pics, record)
     shutil.rmtree(tmp)      # kept when something failed: the services' logs are in tmp/logs
     print("load average (1/5/15 min): %.1f %.1f %.1f on %d cores" % (*os.getloadavg(), os.cpu_count()))

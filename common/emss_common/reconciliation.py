@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from .errors import ValidationFailed
+from .paging import strict_bounds
 from .store import Index
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -39,7 +40,9 @@ class Export:
 
     @property
     def index(self):
-        return Index([(self.key, 1), ("id", 1)])
+        # The query's equalities first: an engine then reads only the facts after the watermark.
+        pinned = [(f, 1) for f, v in self.query.items() if not isinstance(v, dict)]
+        return Index([*pinned, (self.key, 1), ("id", 1)])
 
 
 def indexes(exports):
@@ -71,13 +74,13 @@ def export_page(db, exports, collection, after=None, limit=PAGE_SIZE, now=None):
     if after_id is not None:
         # The rest of the facts changed at exactly `at`, then those changed later: two range scans
         # of the one (key, id) index, so the plan never needs an $or or an in-memory sort.
-        rows = list(col.find({**spec.query, key: at, "id": {"$gt": after_id}}, {"_id": 0})
+        rows = list(col.find(strict_bounds({**spec.query, key: at, "id": {"$gt": after_id}}), {"_id": 0})
                     .sort([(key, 1), ("id", 1)]).limit(limit))
         later = {"$gt": at}
     else:
         later = {"$gte": at}
     if len(rows) < limit:
-        rows += list(col.find({**spec.query, key: later}, {"_id": 0})
+        rows += list(col.find(strict_bounds({**spec.query, key: later}), {"_id": 0})
                      .sort([(key, 1), ("id", 1)]).limit(limit - len(rows)))
     items = [{"at": _iso(r[key]), "fact": spec.view(r)} for r in rows]
     last = rows[-1] if rows else None

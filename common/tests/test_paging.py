@@ -175,3 +175,62 @@ def test_a_row_before_the_cursor_on_a_pinned_field_skips_that_query():
     # A range on the key is tightened, not doubled.
     assert queries({"submitted_at": {"$lt": AT}}, NEWEST_FIRST, [AT - timedelta(hours=1), "r5"])[1] == \
         {"submitted_at": {"$lt": AT - timedelta(hours=1)}}
+
+
+def spread(col, hours, group="g"):
+    """Rows hours apart (some ties), as a list gathers them over months."""
+    docs = [{"id": f"w{i:04d}", "group": group, "submitted_at": AT - timedelta(hours=h)}
+            for i, h in enumerate(hours)]
+    col.insert_many(docs)
+    return docs
+
+
+HOURS = [0, 0, 1, 3, 3, 3, 7, 30, 31, 200, 201, 2000, 2000, 9000, 40000]
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 6, 20])
+def test_reading_in_time_windows_covers_every_row_once_in_order(col, size):
+    docs = spread(col, HOURS)
+    pages = walk(col, {"group": "g"}, NEWEST_FIRST, size, newest=AT)
+    assert [i for p in pages for i in p] == expected(docs, NEWEST_FIRST)
+    assert all(len(p) == size for p in pages[:-1])
+
+
+def test_reading_back_in_time_windows_walks_the_same_pages(col):
+    spread(col, HOURS)
+    forward = []
+    got = page(col, {"group": "g"}, NEWEST_FIRST, 4, newest=AT)
+    while True:
+        forward.append([r["id"] for r in got["items"]])
+        if got["next"] is None:
+            break
+        got = page(col, {"group": "g"}, NEWEST_FIRST, 4, after=got["next"], newest=AT)
+    back = [[r["id"] for r in got["items"]]]
+    while got["prev"]:
+        got = page(col, {"group": "g"}, NEWEST_FIRST, 4, before=got["prev"], newest=AT)
+        back.append([r["id"] for r in got["items"]])
+    assert back[::-1] == forward
+
+
+def test_a_range_on_the_time_is_kept_inside_the_windows(col):
+    docs = spread(col, HOURS)
+    since = AT - timedelta(hours=200)   # inclusive: the row at exactly 200 hours is in
+    pages = walk(col, {"group": "g", "submitted_at": {"$gte": since}}, NEWEST_FIRST, 3, newest=AT)
+    assert [i for p in pages for i in p] == expected([d for d in docs if d["submitted_at"] >= since], NEWEST_FIRST)
+
+
+def test_days_as_iso_text_are_read_in_windows_of_days(col):
+    from datetime import date
+    docs = [{"id": f"d{i:03d}", "group": "g", "day": (date(2026, 11, 23) - timedelta(days=k)).isoformat(),
+             "submitted_at": AT} for i, k in enumerate([0, 0, 1, 2, 5, 40, 41, 400])]
+    col.insert_many(docs)
+    sort = [("day", -1), ("id", 1)]
+    pages = walk(col, {"group": "g", "day": {"$lte": "2026-11-22"}}, sort, 2, newest=date(2026, 11, 24))
+    assert [i for p in pages for i in p] == expected([d for d in docs if d["day"] <= "2026-11-22"], sort)
+
+
+def test_rows_later_than_newest_or_older_than_the_span_are_still_listed(col):
+    """Another service's clock may be ahead of this one's; nothing is too old to list."""
+    docs = spread(col, [-3, -1, 0, 5, 24 * 366 * 31])   # three hours ahead … 31 years back
+    pages = walk(col, {"group": "g"}, NEWEST_FIRST, 2, newest=AT)
+    assert [i for p in pages for i in p] == expected(docs, NEWEST_FIRST)

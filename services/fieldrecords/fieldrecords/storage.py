@@ -17,6 +17,7 @@ RECORD_LISTS = (
     ("task_list", [("task_id", 1), ("status", 1)]),                # a task's records, the maintenance view
     ("outlet_list", [("task_id", 1), ("outlet_id", 1), ("status", 1)]),  # one outlet of a task
     ("filer_list", [("filer.account_id", 1), ("status", 1)]),     # the filer's own, drafts included
+    ("filer_all_list", [("filer.account_id", 1)]),                # the filer's own, any status
 )
 
 INDEXES = {
@@ -34,7 +35,7 @@ INDEXES = {
                 Index([("filer.account_id", 1), ("task_id", 1), ("outlet_id", 1), ("performed_at", -1), ("id", 1)],
                       name="drafts_by_filer_task_outlet", extra={"partialFilterExpression": {"status": "draft"}})],
     "photos": [Index([("id", 1)], unique=True), Index([("subject_id", 1), ("upload_id", 1)], unique=True),
-               Index([("phash_bands", 1)])],
+               Index([("phash_bands", 1)]), Index([("subject_id", 1), ("kind", 1)])],
     "checkins": [Index([("account_id", 1), ("at", -1)])],
     "trips": [Index([("id", 1)], unique=True), Index([("leader.account_id", 1), ("submission_id", 1)], unique=True),
               Index([("sampling_task_id", 1)]), Index([("enterprise_id", 1)])],

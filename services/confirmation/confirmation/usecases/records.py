@@ -128,7 +128,8 @@ def list_records(ctx, actor, query=None):
                         **({"$lte": q["date_to"].isoformat()} if q.get("date_to") else {})}
     mongo = within(scope, mongo)
     deadline = policy.deadline(ctx)
-    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"])
+    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"],
+                         newest=ctx.today + timedelta(days=1))
     return {**result, "status_labels": STATUS_LABELS, "items": [view(ctx, r, deadline) for r in result["items"]]}
 
 
@@ -147,8 +148,8 @@ def days(ctx, actor, query=None):
     date_to = q.get("date_to") or today
     date_from = q.get("date_from") or (today - timedelta(days=policy.days_window(ctx) - 1))
     fields = {"_id": 0, "day": 1, "status": 1, "enterprise_id": 1, "enterprise_name": 1}
-    rows = list(ctx.db["records"].find({**mongo, "day": {"$gte": date_from.isoformat(),
-                                                         "$lte": date_to.isoformat()}}, fields))
+    rows = list(ctx.db["records"].find(paging.strict_bounds(
+        {**mongo, "day": {"$gte": date_from.isoformat(), "$lte": date_to.isoformat()}}), fields))
     if not q.get("date_from"):  # older days are shown while they still hold records awaiting confirmation
         older = {(r["enterprise_id"], r["day"]) for r in ctx.db["records"].find(
             {**mongo, "day": {"$lt": date_from.isoformat()}, "status": {"$in": AWAITING}}, fields)}

@@ -67,7 +67,8 @@ def list_trips(ctx, actor, query=None):
     if scope is None:
         raise Forbidden("无权查看采样行程")
     mongo = within(scope, {k: q[k] for k in ("status", "sampling_task_id", "enterprise_id") if q.get(k)})
-    result = paging.page(ctx.db["trips"], mongo, TRIP_ORDER, q["size"], after=q["after"], before=q["before"])
+    result = paging.page(ctx.db["trips"], mongo, TRIP_ORDER, q["size"], after=q["after"], before=q["before"],
+                         newest=ctx.now)
     return {**result, "status_labels": STATUS_LABELS, "items": [view(t) for t in result["items"]]}
 
 

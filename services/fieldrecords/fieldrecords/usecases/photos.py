@@ -31,13 +31,15 @@ def view(photo):
 
 def _duplicates(ctx, phash, subject_id):
     rule = policy.duplicate_rule(ctx)
-    query = {"subject_id": {"$ne": subject_id}, "kind": {"$ne": "signature"}}
-    if rule.max_distance < 8:
-        query["phash_bands"] = {"$in": bands(phash)}
+    # Only the band index in the query, the rest checked here: an engine that uses an index only
+    # when it holds every field of the filter (SecantusDB) would otherwise scan every photo.
+    query = {"phash_bands": {"$in": bands(phash)}} if rule.max_distance < 8 else {}
     found = []
-    for other in ctx.db["photos"].find(query, {"_id": 0, "id": 1, "phash": 1, "subject_id": 1,
+    for other in ctx.db["photos"].find(query, {"_id": 0, "id": 1, "phash": 1, "subject_id": 1, "kind": 1,
                                                "subject_number": 1}).limit(2000):
-        if rule.matches(phash, other["phash"]):
+        if other["subject_id"] != subject_id and other.get("kind") != "signature" \
+                and rule.matches(phash, other["phash"]):
+            other.pop("kind", None)
             found.append(other)
     return found
 

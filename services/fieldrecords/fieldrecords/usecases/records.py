@@ -284,7 +284,8 @@ def list_records(ctx, actor, query=None):
     mongo, recheck = list_filter(ctx, actor, q)
     if mongo is None:
         return {"items": [], "size": q["size"], "next": None, "prev": None, "total": 0, "total_capped": False}
-    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"])
+    result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"],
+                         newest=ctx.now)
     rows = [r for r in result["items"] if not recheck or may_view(actor, r)]
     return {**result, "items": [view(ctx, r, with_photos=False) for r in rows]}
 
