@@ -79,14 +79,20 @@ def page(col, filter, sort, size, after=None, before=None, projection=None, tota
         prev_cursor = (cursor_of(rows[0], sort) if rows else after) if after else None
     out = {"items": rows, "size": size, "next": next_cursor, "prev": prev_cursor}
     if total_limit:
-        out.update(bounded_total(col, filter, total_limit))
+        out.update(bounded_total(col, filter, total_limit, windows))
     return out
 
 
-def bounded_total(col, filter, limit=TOTAL_LIMIT):
-    # Counted by reading ids up to the bound: SecantusDB's count_documents reads every match
-    # whatever its limit (linear in the data), a limited find stops at the bound on both engines.
-    n = sum(1 for _ in col.find(strict_bounds(filter), {"_id": 1}).limit(limit + 1))
+def bounded_total(col, filter, limit=TOTAL_LIMIT, windows=None):
+    """{"total", "total_capped"}: the rows counted up to limit. Counted by reading ids up to the
+    bound, newest window first when there are windows: SecantusDB reads every match of an index
+    range before it applies a limit (and count_documents ignores its limit), so only a range
+    narrowed to what is counted keeps the cost to the bound."""
+    n = 0
+    for part in (windows.split(filter, -1) if windows else [filter]):
+        n += sum(1 for _ in col.find(strict_bounds(part), {"_id": 1}).limit(limit + 1 - n))
+        if n > limit:
+            break
     return {"total": min(n, limit), "total_capped": n > limit}
 
 

@@ -1,4 +1,6 @@
 """Events go to the outbox first: one the broker did not take is re-sent later by the relay."""
+import os
+
 from nameko.testing.services import worker_factory
 
 from emss_common.clock import FrozenClock
@@ -68,7 +70,7 @@ def test_health_answers_with_the_service_name_and_time(store_config):
     clock = FrozenClock("2026-06-15T10:00:00+08:00")
     service = worker_factory(Service, db=_db(store_config), clock=clock)
     assert service.health() == {"service": "tasks", "status": "ok",
-                                "time": "2026-06-15T02:00:00+00:00"}
+                                "time": "2026-06-15T02:00:00+00:00", "pid": os.getpid()}
     clock.advance(days=1)
     assert service.health()["time"].startswith("2026-06-16")
 

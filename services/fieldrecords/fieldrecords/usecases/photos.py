@@ -97,7 +97,9 @@ def signature(ctx, subject_id, upload, field="signature"):
 
 
 def of_subject(ctx, subject_id):
-    return list(ctx.db["photos"].find({"subject_id": subject_id}, {"_id": 0}).sort("uploaded_at", 1))
+    # _id breaks ties in upload order (pymongo's ObjectIds rise): two photos of one second
+    return [{k: v for k, v in p.items() if k != "_id"}
+            for p in ctx.db["photos"].find({"subject_id": subject_id}).sort([("uploaded_at", 1), ("_id", 1)])]
 
 
 def content_of(ctx, photo):
