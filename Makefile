@@ -35,6 +35,7 @@ system:
 
 bench: install-dev
 	$(PY) bench/store_bench.py
+	$(PY) bench/gateway_growth_bench.py
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/field_bench.py
 
