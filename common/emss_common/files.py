@@ -7,10 +7,10 @@ import gridfs
 from .errors import NotFound, ValidationFailed
 
 
-def decode_upload(upload, field, max_bytes):
+def decode_upload(upload, field, max_bytes, missing="请选择文件"):
     """The bytes of `{"content_base64": ..., "name": ...}`, or a ValidationFailed naming the field."""
     if not isinstance(upload, dict) or not upload.get("content_base64"):
-        raise ValidationFailed("请选择文件", field=field)
+        raise ValidationFailed(missing, field=field)
     try:
         content = base64.b64decode(upload["content_base64"], validate=True)
     except (ValueError, TypeError):
@@ -44,3 +44,7 @@ class FileStore:
         except Exception:  # noqa: BLE001 - a bad or unknown id is the same "not found"
             raise NotFound("文件不存在", field="file_id") from None
         return grid_out.read()
+
+    def delete(self, file_id):
+        from bson import ObjectId
+        self.fs.delete(ObjectId(file_id))

@@ -1,11 +1,7 @@
 """Report uploads (上传报告): comparison / calibration reports with their deadline, stored in GridFS."""
-import base64
-import hashlib
-
-import gridfs
-
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, ValidationFailed
+from emss_common.files import FileStore, decode_upload, encode
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
 
@@ -17,6 +13,7 @@ from ..schemas import ReportMetaSchema
 from ..storage import audit, insert, new_id
 from . import sampling
 
+REPORT_FILES = "report_files"
 STATUS_LABELS = {"on_time": "按时上传", "late": "逾期上传", "overdue": "超期未上传", "pending": "待上传"}
 
 
@@ -26,15 +23,8 @@ def _deadline(ctx):
 
 def _file(ctx, upload):
     """The uploaded file: type recognised from its content, size limited."""
-    if not isinstance(upload, dict) or not upload.get("content_base64"):
-        raise ValidationFailed("请选择报告文件", field="file")
-    try:
-        content = base64.b64decode(upload["content_base64"], validate=True)
-    except (ValueError, TypeError):
-        raise ValidationFailed("文件内容编码错误", field="file") from None
-    limit = ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024)
-    if len(content) > limit:
-        raise ValidationFailed(f"文件不能超过{limit // (1024 * 1024)}MB", field="file")
+    content = decode_upload(upload, "file", ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024),
+                            missing="请选择报告文件")
     mime = sniff(content)
     if mime is None:
         raise ValidationFailed("只接受 PDF、PNG 或 JPEG 文件（按文件内容识别）", field="file")
@@ -58,17 +48,17 @@ def upload(ctx, actor, payload):
     content, mime, name = _file(ctx, upload_)
     due = _deadline(ctx).due(meta["issued_on"])
     report_id = new_id()
-    fs = gridfs.GridFS(ctx.db, collection="report_files")
-    file_id = fs.put(content, filename=name, content_type=mime, report_id=report_id)
+    files = FileStore(ctx.db, REPORT_FILES)
+    file_id, sha = files.put(content, name, mime, report_id=report_id)
     report = {"id": report_id, **meta, "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
               "district": task.get("district"), "task_name": task.get("name") or task.get("title"),
-              "file_id": str(file_id), "file_name": name, "content_type": mime, "size": len(content),
-              "sha256": hashlib.sha256(content).hexdigest(), "due": due.date, "due_provisional": due.provisional,
+              "file_id": file_id, "file_name": name, "content_type": mime, "size": len(content),
+              "sha256": sha, "due": due.date, "due_provisional": due.provisional,
               "late": ctx.today > due.date, "uploaded_at": ctx.now, "uploaded_by": actor.to_dict()}
     try:
         insert(ctx.db["reports"], report, conflict_field="number", conflict_message="报告编号已登记")
     except Exception:
-        fs.delete(file_id)  # nothing accepted, nothing kept
+        files.delete(file_id)  # nothing accepted, nothing kept
         raise
     if task.get("stage") == "report":
         sampling.attach_report(ctx, task["id"], report_id)
@@ -108,11 +98,8 @@ def list_reports(ctx, actor, query=None):
 
 def download(ctx, actor, report_id):
     report = load_visible(ctx.db["reports"], report_id, actor, may_view, "报告")
-    fs = gridfs.GridFS(ctx.db, collection="report_files")
-    from bson import ObjectId
-    content = fs.get(ObjectId(report["file_id"])).read()
-    return {"name": report["file_name"], "content_type": report["content_type"],
-            "content_base64": base64.b64encode(content).decode()}
+    content = FileStore(ctx.db, REPORT_FILES).get(report["file_id"])
+    return {"name": report["file_name"], "content_type": report["content_type"], "content_base64": encode(content)}
 
 
 def obligations(ctx, actor, task_id):
