@@ -79,7 +79,11 @@ def page(col, filter, sort, size, after=None, before=None, projection=None, tota
         prev_cursor = (cursor_of(rows[0], sort) if rows else after) if after else None
     out = {"items": rows, "size": size, "next": next_cursor, "prev": prev_cursor}
     if total_limit:
-        out.update(bounded_total(col, filter, total_limit, windows))
+        if not after and not before and next_cursor is None:
+            # The first page holds every row: it is the count.
+            out.update(total=min(len(rows), total_limit), total_capped=len(rows) > total_limit)
+        else:
+            out.update(bounded_total(col, filter, total_limit, windows and windows.sized_for(rows, total_limit + 1)))
     return out
 
 
@@ -133,14 +137,27 @@ class Windows:
 
     SPAN = timedelta(days=366 * 30)
 
-    def __init__(self, field, newest, days=False):
-        """days: the field holds ISO dates (the Shanghai day, e.g. "2026-11-23"), not datetimes."""
+    def __init__(self, field, newest, days=False, first=None):
+        """days: the field holds ISO dates (the Shanghai day, e.g. "2026-11-23"), not datetimes.
+        first: the first window (an hour, or a day, unless given)."""
         self.field, self.days = field, days
         if days:
             self.first, self.newest = timedelta(days=1), newest
         else:
             newest = newest if newest.tzinfo else newest.replace(tzinfo=timezone.utc)
             self.first, self.newest = timedelta(hours=1), newest
+        if first is not None:
+            self.first = max(self.first, timedelta(days=-(-first // timedelta(days=1))) if days else first)
+
+    def sized_for(self, rows, want):
+        """These windows with the first one sized to hold about `want` rows at the density of `rows`
+        (a page just read, in sort order), so counting a sparse list takes a query or two rather
+        than one per doubling from an hour. Too small a guess only costs the doublings after it."""
+        times = [t for t in (self._in(_get(r, self.field)) for r in rows) if t is not None]
+        if len(times) < 2 or times[0] == times[-1]:
+            return self
+        step = abs(times[0] - times[-1]) * want / (len(times) - 1)
+        return Windows(self.field, self.newest, self.days, first=min(step, self.SPAN))
 
     def _in(self, value):
         if self.days:

@@ -234,3 +234,55 @@ def test_rows_later_than_newest_or_older_than_the_span_are_still_listed(col):
     docs = spread(col, [-3, -1, 0, 5, 24 * 366 * 31])   # three hours ahead … 31 years back
     pages = walk(col, {"group": "g"}, NEWEST_FIRST, 2, newest=AT)
     assert [i for p in pages for i in p] == expected(docs, NEWEST_FIRST)
+
+
+class CountingFinds:
+    """The collection, counting the queries a page sends."""
+
+    def __init__(self, col):
+        self.col, self.finds = col, 0
+
+    def find(self, *args, **kwargs):
+        self.finds += 1
+        return self.col.find(*args, **kwargs)
+
+
+def finds_of(col, *args, **kwargs):
+    counting = CountingFinds(col)
+    return page(counting, *args, **kwargs), counting.finds
+
+
+def test_a_first_page_that_holds_every_row_is_its_own_total(col):
+    spread(col, HOURS)
+    got, finds = finds_of(col, {"group": "g"}, NEWEST_FIRST, 20, newest=AT)
+    assert got["total"] == len(HOURS) and got["total_capped"] is False
+    assert finds == finds_of(col, {"group": "g"}, NEWEST_FIRST, 20, newest=AT, total_limit=None)[1]
+
+
+def test_a_sparse_list_is_counted_in_windows_sized_by_the_page_just_read(col):
+    """Rows two days apart: counting 201 of them by doubling from an hour would take 14 queries."""
+    col.insert_many([{"id": f"s{i:04d}", "group": "g", "submitted_at": AT - timedelta(days=2 * i)}
+                     for i in range(300)])
+    for after in (None, page(col, {"group": "g"}, NEWEST_FIRST, 20, newest=AT)["next"]):
+        got, finds = finds_of(col, {"group": "g"}, NEWEST_FIRST, 20, newest=AT, after=after)
+        _, reading = finds_of(col, {"group": "g"}, NEWEST_FIRST, 20, newest=AT, after=after, total_limit=None)
+        assert got["total"] == 200 and got["total_capped"] is True
+        assert finds - reading <= 3
+
+
+@pytest.mark.parametrize("limit", [1, 3, 5, 14, 15, 16, 100])
+def test_totals_counted_in_sized_windows_are_exact(col, limit):
+    spread(col, HOURS)
+    for size in (1, 2, 4):
+        got = page(col, {"group": "g"}, NEWEST_FIRST, size, newest=AT, total_limit=limit)
+        assert (got["total"], got["total_capped"]) == (min(len(HOURS), limit), len(HOURS) > limit)
+
+
+def test_days_counted_in_sized_windows_are_exact(col):
+    from datetime import date
+    col.insert_many([{"id": f"d{i:03d}", "group": "g", "day": (date(2026, 11, 23) - timedelta(days=3 * i)).isoformat(),
+                      "submitted_at": AT} for i in range(40)])
+    got = page(col, {"group": "g"}, [("day", -1), ("id", 1)], 5, newest=date(2026, 11, 24), total_limit=30)
+    assert (got["total"], got["total_capped"]) == (30, True)
+    got = page(col, {"group": "g"}, [("day", -1), ("id", 1)], 5, newest=date(2026, 11, 24), total_limit=50)
+    assert (got["total"], got["total_capped"]) == (40, False)
