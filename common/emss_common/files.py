@@ -3,6 +3,7 @@ import base64
 import hashlib
 
 import gridfs
+from bson import ObjectId
 
 from .errors import NotFound, ValidationFailed
 
@@ -38,7 +39,6 @@ class FileStore:
         return str(file_id), sha
 
     def get(self, file_id):
-        from bson import ObjectId
         try:
             grid_out = self.fs.get(ObjectId(file_id))
         except Exception:  # noqa: BLE001 - a bad or unknown id is the same "not found"
@@ -46,5 +46,4 @@ class FileStore:
         return grid_out.read()
 
     def delete(self, file_id):
-        from bson import ObjectId
         self.fs.delete(ObjectId(file_id))
