@@ -52,3 +52,14 @@ def reconciliation_lag():
     return gauge("emss_reconciliation_lag_seconds",
                  "How far behind now the last fact read from a source's export changed",
                  ["service", "source", "collection"])
+
+
+def events_parked():
+    return gauge("emss_events_parked",
+                 "Events whose handler failed EMSS_HANDLER_MAX_ATTEMPTS times and wait for a replay (emss-parked)",
+                 ["service", "handler"])
+
+
+def event_retries():
+    return counter("emss_event_retries_total", "Retries of events whose handler had failed",
+                   ["service", "handler", "outcome"])

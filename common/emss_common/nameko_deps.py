@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import Timer, timer
 
-from . import metrics, reconciliation, replica
+from . import metrics, reconciliation, redelivery, replica
 from .clock import clock_from_config
 from .errors import ValidationFailed
 from .events import make_event, ProcessedEvents
@@ -19,6 +19,7 @@ from .store import Index, ensure_indexes, merge_indexes, open_database
 log = logging.getLogger(__name__)
 
 COMMON_INDEXES = {
+    **redelivery.INDEXES,
     ProcessedEvents.COLLECTION: [Index([("event_id", 1), ("handler", 1)], unique=True)],
     "outbox": [Index([("id", 1)], unique=True), Index([("sent", 1), ("created_at", 1)])],
 }
@@ -125,7 +126,7 @@ class ConfiguredTimer(Timer):
 configured_timer = ConfiguredTimer.decorator
 
 
-class ServiceBase:
+class ServiceBase(redelivery.RedeliversEvents):
     """What every EMSS service has: health, metrics, event relay. Subclasses set name and db."""
 
     name = None
@@ -173,7 +174,9 @@ class ExportsFacts:
 
 
 def idempotent(handler_name=None):
-    """Decorate an event handler method: a redelivered event id is skipped."""
+    """Decorate an event handler method: a redelivered event id is skipped, and an event it fails
+    on is kept for a retry with back-off, then parked (redelivery.py): nameko acknowledges the
+    message whether or not the handler raises."""
     def wrap(fn):
         name = handler_name or fn.__name__
 
@@ -183,8 +186,9 @@ def idempotent(handler_name=None):
                 return None
             try:
                 return fn(self, event)
-            except Exception:
+            except Exception as exc:
                 seen.release(event, name)
+                redelivery.keep_failed(self, event, name, fn.__name__, exc)
                 raise
         inner.__name__ = fn.__name__
         inner.__doc__ = fn.__doc__
