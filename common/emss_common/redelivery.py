@@ -18,6 +18,7 @@ from nameko.rpc import rpc
 from nameko.timer import Timer
 
 from . import metrics
+from .clock import utcnow
 from .store import Index
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,12 @@ def describe(doc):
             "parked_at": iso("parked_at"), "last_error": doc.get("last_error"), "event": event}
 
 
+def _name(service):
+    return getattr(service, "name", None) or type(service).__name__
+
+
 def _retries(service):
-    return HandlerRetries(service.db, RetryPolicy.from_config(getattr(service, "config", None)), service.name)
+    return HandlerRetries(service.db, RetryPolicy.from_config(getattr(service, "config", None)), _name(service))
 
 
 def keep_failed(service, event, handler, method, exc):
@@ -156,9 +161,11 @@ def keep_failed(service, event, handler, method, exc):
     the handler's own error is the one logged)."""
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     try:
-        return _retries(service).failed(event, handler, method, error, service.clock.now())
+        clock = getattr(service, "clock", None)
+        now = clock.now() if clock is not None else utcnow()
+        return _retries(service).failed(event, handler, method, error, now)
     except Exception:  # noqa: BLE001 - the store is away too; reconciliation is the safety net
-        log.exception("%s could not keep failed event %s for a retry", service.name, event.get("id"))
+        log.exception("%s could not keep failed event %s for a retry", _name(service), event.get("id"))
         return None
 
 
