@@ -22,7 +22,7 @@ def _parser():
     parser.add_argument("command", choices=("list", "replay"))
     parser.add_argument("--service", choices=SERVICES, action="append",
                         help="只处理这个服务（可重复；默认全部）")
-    parser.add_argument("--id", dest="ids", action="append", help="只重放这条消息（可重复；默认全部）")
+    parser.add_argument("--id", dest="ids", metavar="ID", action="append", help="只重放这条消息（可重复；默认全部）")
     parser.add_argument("--timeout", type=float, default=30.0, help="每个服务的 RPC 超时秒数")
     return parser
 

@@ -217,6 +217,8 @@ class RedeliversEvents:
     def replay_parked(self, ids=None):
         """Deliver parked events (all, or those with these ids) once more to their handler; a
         handled one leaves the parked state, a failing one stays parked with its new error."""
+        if isinstance(ids, str):
+            ids = [ids]
         retries = _retries(self)
         replayed, failed = [], []
         for doc in retries.parked(ids=ids):
