@@ -25,7 +25,7 @@ class RestartPolicy:
     `stable_after` seconds starts again from `first_delay`. A death within `early_death` seconds of
     starting counts as dying at start; `max_early_deaths` of those in a row give up."""
 
-    def __init__(self, first_delay=0.5, max_delay=30.0, stable_after=30.0, early_death=5.0,
+    def __init__(self, first_delay=0.5, max_delay=30.0, stable_after=30.0, early_death=10.0,
                  max_early_deaths=5):
         if not 0 < first_delay <= max_delay:
             raise ValueError("need 0 < first_delay <= max_delay")

@@ -42,7 +42,7 @@ class Liveness:
     connection, and so its consumer, is gone at once). None means the broker could not be asked;
     then callers go ahead and the call fails or succeeds on its own."""
 
-    def __init__(self, amqp_uri, ttl=1.0, timeout=2.0, clock=time.monotonic):
+    def __init__(self, amqp_uri, ttl=0.5, timeout=2.0, clock=time.monotonic):
         self.amqp_uri, self.ttl, self.timeout, self.clock = amqp_uri, ttl, timeout, clock
         self._known = {}   # service -> (checked at, consumer count or None)
         self._lock = threading.Lock()   # one AMQP channel: one question at a time
