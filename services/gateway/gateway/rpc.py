@@ -47,6 +47,7 @@ class Liveness:
         self._known = {}   # service -> (checked at, consumer count or None)
         self._lock = threading.Lock()   # one AMQP channel: one question at a time
         self._conn = self._channel = None
+        self._unreachable_at = None
 
     def consumers(self, service):
         known = self._known.get(service)
@@ -56,6 +57,8 @@ class Liveness:
             known = self._known.get(service)   # asked meanwhile by another request?
             if known is not None and self.clock() - known[0] < self.ttl:
                 return known[1]
+            if self._unreachable_at is not None and self.clock() - self._unreachable_at < self.ttl:
+                return None   # do not wait on an unreachable broker once per service
             count = self._ask(service)
             self._known[service] = (self.clock(), count)
             return count
@@ -67,9 +70,12 @@ class Liveness:
         try:
             if self._channel is None:
                 if self._conn is None:
-                    self._conn = Connection(self.amqp_uri, connect_timeout=self.timeout)
+                    # Read and write timeouts: a silently dropped connection must not hold the lock.
+                    self._conn = Connection(self.amqp_uri, connect_timeout=self.timeout, transport_options={
+                        "read_timeout": self.timeout, "write_timeout": self.timeout})
                 self._channel = self._conn.channel()
             ok = self._channel.queue_declare(queue=RPC_QUEUE_TEMPLATE.format(service), passive=True)
+            self._unreachable_at = None
             return ok.consumer_count
         except NotFound:   # never started on this broker; the broker closed the channel
             self._drop_channel()
@@ -77,6 +83,7 @@ class Liveness:
         except Exception as exc:  # noqa: BLE001 - broker away: no verdict, ask again later
             log.info("cannot ask the broker whether %s runs: %s", service, exc)
             self.close()
+            self._unreachable_at = self.clock()
             return None
 
     def _drop_channel(self):

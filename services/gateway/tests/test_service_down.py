@@ -54,3 +54,15 @@ def test_a_stopped_service_answers_503_at_once_and_comes_back_by_itself(
     finally:
         for pool in app.extensions["emss_pools"]:
             pool.close()
+
+
+def test_a_service_never_started_is_down_and_an_unreachable_broker_gives_no_verdict(rabbit_config):
+    from gateway.rpc import Liveness
+    liveness = Liveness(rabbit_config["AMQP_URI"])
+    try:
+        assert liveness.consumers("tasks") == 0 and liveness.is_down("tasks")
+    finally:
+        liveness.close()
+    unreachable = Liveness("amqp://guest:guest@127.0.0.1:1/", timeout=1)
+    # no verdict: the call goes ahead and fails on its own, rather than a false "down"
+    assert unreachable.consumers("tasks") is None and not unreachable.is_down("tasks")
