@@ -15,7 +15,7 @@ from emss_common.errors import EmssError, NotAuthenticated
 
 from . import metrics
 from .auth import SessionCache
-from .rpc import RpcPool, Services
+from .rpc import Liveness, RpcPool, ServiceUnavailable, Services
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,18 @@ def create_app(settings=None, services=None, health_timeout=3.0):
         # the one they report; never trust the header otherwise, a client could write it.
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    pool = None
+    pool = health_pool = liveness = None
     if services is None:
-        pool = RpcPool(settings.amqp_uri, timeout=settings.rpc_timeout)
+        # A service with no running process answers 503 at once rather than after the RPC timeout.
+        liveness = Liveness(settings.amqp_uri)
+        pool = RpcPool(settings.amqp_uri, timeout=settings.rpc_timeout, liveness=liveness)
         services = Services(pool)
-    health_pool = RpcPool(settings.amqp_uri, timeout=health_timeout, size=len(SERVICES)) \
-        if pool is not None else None
+        health_pool = RpcPool(settings.amqp_uri, timeout=health_timeout, size=len(SERVICES), liveness=liveness)
     app.extensions["emss_services"] = services
     app.extensions["emss_health_services"] = Services(health_pool) if health_pool else services
     app.extensions["emss_sessions"] = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
-    app.extensions["emss_pools"] = [p for p in (pool, health_pool) if p]
+    # Everything holding broker connections, closed by whoever disposes of the app (tests).
+    app.extensions["emss_pools"] = [p for p in (pool, health_pool, liveness) if p]
 
     metrics.install(app)
     from .api import bp as api_bp
@@ -96,6 +98,8 @@ def _ping(services, name):
     try:
         getattr(services, name).health()
         return name, "ok"
+    except ServiceUnavailable:
+        return name, "down"
     except Exception:  # noqa: BLE001 - any failure means "does not answer"
         return name, "no answer"
 
@@ -137,6 +141,12 @@ def _install_error_handlers(app):
     @app.errorhandler(RpcTimeout)
     def timeout(exc):
         return _system_error("service_timeout", "后台服务响应超时，请稍后重试", 504)
+
+    @app.errorhandler(ServiceUnavailable)
+    def unavailable(exc):
+        log.info("%s is down: answered 503 to %s %s", exc.service, request.method, request.path)
+        body, status = _system_error("service_unavailable", f"{exc.label}（{exc.service}）暂不可用，请稍后重试", 503)
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(RemoteError)
     def remote(exc):
