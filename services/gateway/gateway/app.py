@@ -14,7 +14,7 @@ from emss_common.config import SERVICES, Settings
 from emss_common.errors import EmssError, NotAuthenticated
 
 from . import metrics
-from .auth import SessionCache
+from .auth import RevocationListener, SessionCache
 from .rpc import RpcPool, Services
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,11 @@ def create_app(settings=None, services=None, health_timeout=3.0):
         if pool is not None else None
     app.extensions["emss_services"] = services
     app.extensions["emss_health_services"] = Services(health_pool) if health_pool else services
-    app.extensions["emss_sessions"] = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
-    app.extensions["emss_pools"] = [p for p in (pool, health_pool) if p]
+    sessions = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
+    app.extensions["emss_sessions"] = sessions
+    # Without the registry's revocation broadcasts (injected services) nothing is cached.
+    listener = RevocationListener(settings.amqp_uri, sessions).start() if pool is not None else None
+    app.extensions["emss_pools"] = [p for p in (pool, health_pool, listener) if p]
 
     metrics.install(app)
     from .api import bp as api_bp

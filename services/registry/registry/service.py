@@ -3,10 +3,12 @@
 Every RPC that acts for a person takes `actor` (what the gateway resolved from the session) first.
 """
 from nameko.extensions import DependencyProvider
+from nameko.messaging import Publisher
 from nameko.rpc import rpc
 
 from emss_common.errors import (EmssError, Forbidden, NotFound, ValidationFailed, Conflict,
                                 InvalidTransition, NotAuthenticated)
+from emss_common import sessions
 from emss_common.nameko_deps import ExportsFacts, ServiceBase, Store
 
 from .domain.roles import Actor
@@ -37,9 +39,10 @@ class RegistryService(ExportsFacts, ServiceBase):
     db = Store("registry", INDEXES, EXPORTS)
     EXPORTS = EXPORTS
     admin = AdminBootstrap()
+    broadcast = Publisher(exchange=sessions.EXCHANGE)  # session revocations, to every gateway
 
     def _ctx(self):
-        return Context(self.db, self.clock, self.events, self.config)
+        return Context(self.db, self.clock, self.events, self.config, self.broadcast)
 
     @rpc
     def reference(self):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError, InvalidHashError
 
+from emss_common import sessions
 from emss_common.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from emss_common.serial import to_wire
 from emss_common.validation import load
@@ -146,9 +147,23 @@ def resolve_session(ctx, token):
 
 
 def logout(ctx, token):
-    ctx.db["sessions"].update_one({"token_hash": _token_hash(token or "")},
-                                  {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    end_sessions(ctx, {"token_hash": _token_hash(token or "")})
     return {"ok": True}
+
+
+def end_sessions(ctx, query, account_id=None):
+    """Revoke the sessions matching `query` and tell every gateway process to forget them now
+    (they cache resolutions). `account_id`: every session of that account ends, also one opened
+    while this runs. If the broker is away the gateways are not caching either (auth.py)."""
+    query = {**query, "revoked": False}
+    hashes = [s["token_hash"] for s in ctx.db["sessions"].find(query, {"token_hash": 1, "_id": 0})]
+    ctx.db["sessions"].update_many(query, {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    if ctx.broadcast is None or not (hashes or account_id):
+        return
+    try:
+        ctx.broadcast({"type": sessions.REVOKED, "token_hashes": hashes, "account_id": account_id})
+    except Exception:  # noqa: BLE001 - the store already says revoked; gateways' TTL is the backstop
+        log.exception("could not broadcast the revocation of %d session(s)", len(hashes))
 
 
 def change_password(ctx, actor, payload):
@@ -161,7 +176,7 @@ def change_password(ctx, actor, payload):
     ctx.db["accounts"].update_one({"id": account["id"]},
                                   {"$set": {"password_hash": hash_password(data["new_password"])}})
     # Other sessions of this account end: a changed password must lock out whoever had the old one.
-    ctx.db["sessions"].update_many({"account_id": account["id"]}, {"$set": {"revoked": True}})
+    end_sessions(ctx, {"account_id": account["id"]}, account_id=account["id"])
     return {"ok": True}
 
 
@@ -203,7 +218,7 @@ def set_sub_account_active(ctx, actor, account_id, active):
         raise NotFound("账户不存在", field="id")
     ctx.db["accounts"].update_one({"id": account_id}, {"$set": {"active": bool(active)}})
     if not active:
-        ctx.db["sessions"].update_many({"account_id": account_id}, {"$set": {"revoked": True}})
+        end_sessions(ctx, {"account_id": account_id}, account_id=account_id)
     account["active"] = bool(active)
     return public_account(account)
 
