@@ -50,8 +50,8 @@ class RegistryService(ExportsFacts, ServiceBase):
 
     # ----- accounts and sessions -----
     @rpc(expected_exceptions=EXPECTED)
-    def login(self, payload):
-        return accounts.login(self._ctx(), payload)
+    def login(self, payload, source=None):
+        return accounts.login(self._ctx(), payload, source)
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve_session(self, token):
@@ -91,8 +91,8 @@ class RegistryService(ExportsFacts, ServiceBase):
         return wechat.wechat_login(self._ctx(), openid)
 
     @rpc(expected_exceptions=EXPECTED)
-    def bind_wechat(self, openid, username, password):
-        return wechat.bind_wechat(self._ctx(), openid, username, password)
+    def bind_wechat(self, openid, username, password, source=None):
+        return wechat.bind_wechat(self._ctx(), openid, username, password, source)
 
     @rpc(expected_exceptions=EXPECTED)
     def unbind_wechat(self, actor):

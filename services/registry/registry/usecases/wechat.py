@@ -43,10 +43,10 @@ def wechat_login(ctx, openid):
     return {"bound": True, **issue_session(ctx, account, via=WECHAT, openid=openid)}
 
 
-def bind_wechat(ctx, openid, username, password):
+def bind_wechat(ctx, openid, username, password, source=None):
     data = load(WechatBindSchema(), {"openid": openid, "username": username, "password": password})
     openid = data["openid"]
-    account = authenticate(ctx, data["username"], data["password"])
+    account = authenticate(ctx, data["username"], data["password"], source)
     if not may_bind_wechat(account.get("roles")):
         raise Forbidden("监管账户和系统管理员账户不能绑定微信，请在电脑端登录使用", field="username")
     bindings = ctx.db["wechat_bindings"]
