@@ -102,6 +102,7 @@ class RevocationListener:
         self.queue_name = f"gateway-session-revoked-{uuid.uuid4().hex}"
         self._stopped = threading.Event()
         self._thread = None
+        self._bound = False
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="session-revocations", daemon=True)
@@ -115,15 +116,19 @@ class RevocationListener:
         self.cache.set_live(False)
 
     def _run(self):
+        failures = 0
         while not self._stopped.is_set():
+            self._bound = False
             try:
                 self._consume()
             except Exception as exc:  # noqa: BLE001 - broker away: serve uncached until it is back
-                if not self._stopped.is_set():
-                    log.warning("session revocation listener disconnected (%s); retrying", exc)
+                failures = 1 if self._bound else failures + 1
+                if failures == 1 and not self._stopped.is_set():
+                    log.warning("session revocation listener disconnected (%s); sessions are "
+                                "checked with the registry on every request until it reconnects", exc)
             finally:
                 self.cache.set_live(False)
-            self._stopped.wait(self.retry_seconds)
+            self._stopped.wait(min(30.0, self.retry_seconds * 2 ** max(0, failures - 1)))
 
     def _consume(self):
         queue = Queue(self.queue_name, exchange=sessions.EXCHANGE, exclusive=True,
@@ -132,6 +137,7 @@ class RevocationListener:
             with conn.Consumer(queue, callbacks=[self._on_message], accept=["json"]):
                 # Bound from here on: notices sent before were missed, so start with an empty cache.
                 self.cache.set_live(True)
+                self._bound = True
                 while not self._stopped.is_set():
                     try:
                         conn.drain_events(timeout=1)
