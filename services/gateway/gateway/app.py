@@ -14,7 +14,7 @@ from emss_common.config import SERVICES, Settings
 from emss_common.errors import EmssError, NotAuthenticated
 
 from . import metrics
-from .auth import SessionCache
+from .auth import RevocationListener, SessionCache
 from .rpc import Liveness, RpcPool, ServiceUnavailable, Services
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,12 @@ def create_app(settings=None, services=None, health_timeout=3.0):
         health_pool = RpcPool(settings.amqp_uri, timeout=health_timeout, size=len(SERVICES), liveness=liveness)
     app.extensions["emss_services"] = services
     app.extensions["emss_health_services"] = Services(health_pool) if health_pool else services
-    app.extensions["emss_sessions"] = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
+    sessions = SessionCache(float(os.environ.get("EMSS_SESSION_CACHE_SECONDS", "30")))
+    app.extensions["emss_sessions"] = sessions
+    # Without the registry's revocation broadcasts (injected services) nothing is cached.
+    listener = RevocationListener(settings.amqp_uri, sessions).start() if pool is not None else None
     # Everything holding broker connections, closed by whoever disposes of the app (tests).
-    app.extensions["emss_pools"] = [p for p in (pool, health_pool, liveness) if p]
+    app.extensions["emss_pools"] = [p for p in (pool, health_pool, liveness, listener) if p]
 
     metrics.install(app)
     from .api import bp as api_bp

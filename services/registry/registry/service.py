@@ -3,10 +3,12 @@
 Every RPC that acts for a person takes `actor` (what the gateway resolved from the session) first.
 """
 from nameko.extensions import DependencyProvider
+from nameko.messaging import Publisher
 from nameko.rpc import rpc
 
 from emss_common.errors import (EmssError, Forbidden, NotFound, ValidationFailed, Conflict,
                                 InvalidTransition, NotAuthenticated)
+from emss_common import sessions
 from emss_common.nameko_deps import ExportsFacts, ServiceBase, Store
 
 from .domain.roles import Actor
@@ -37,9 +39,10 @@ class RegistryService(ExportsFacts, ServiceBase):
     db = Store("registry", INDEXES, EXPORTS)
     EXPORTS = EXPORTS
     admin = AdminBootstrap()
+    broadcast = Publisher(exchange=sessions.EXCHANGE)  # session revocations, to every gateway
 
     def _ctx(self):
-        return Context(self.db, self.clock, self.events, self.config)
+        return Context(self.db, self.clock, self.events, self.config, self.broadcast)
 
     @rpc
     def reference(self):
@@ -47,8 +50,8 @@ class RegistryService(ExportsFacts, ServiceBase):
 
     # ----- accounts and sessions -----
     @rpc(expected_exceptions=EXPECTED)
-    def login(self, payload):
-        return accounts.login(self._ctx(), payload)
+    def login(self, payload, source=None):
+        return accounts.login(self._ctx(), payload, source)
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve_session(self, token):
@@ -88,8 +91,8 @@ class RegistryService(ExportsFacts, ServiceBase):
         return wechat.wechat_login(self._ctx(), openid)
 
     @rpc(expected_exceptions=EXPECTED)
-    def bind_wechat(self, openid, username, password):
-        return wechat.bind_wechat(self._ctx(), openid, username, password)
+    def bind_wechat(self, openid, username, password, source=None):
+        return wechat.bind_wechat(self._ctx(), openid, username, password, source)
 
     @rpc(expected_exceptions=EXPECTED)
     def unbind_wechat(self, actor):

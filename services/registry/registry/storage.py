@@ -19,6 +19,8 @@ INDEXES = {
                  Index([("institution_id", 1)]), Index([("enterprise_id", 1)])],
     "sessions": [Index([("token_hash", 1)], unique=True), Index([("account_id", 1)]),
                  Index([("openid", 1)], sparse=True)],
+    # Failed logins per (username, source); source "*" counts every source (domain/accounts.py).
+    "login_failures": [Index([("username", 1), ("source", 1)], unique=True), Index([("last_failure", 1)])],
     # One WeChat user ↔ one account, both ways.
     "wechat_bindings": [Index([("openid", 1)], unique=True), Index([("account_id", 1)], unique=True)],
     "audit": [Index([("subject_type", 1), ("subject_id", 1), ("at", 1)])],

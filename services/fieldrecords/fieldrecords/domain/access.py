@@ -9,3 +9,12 @@ def may_view(actor: Actor, doc: dict) -> bool:
         owner = (doc.get("filer") or doc.get("leader") or {}).get("account_id")
         return owner == actor.account_id
     return party_may_view(actor, doc)
+
+
+def may_see_lookalike(actor: Actor, other: dict) -> bool:
+    """Whether a duplicate-photo flag may name the record (or trip) whose photo looks alike: to
+    whoever may view that record (regulators of its district, its enterprise once submitted), and
+    to its own institution even while it is a draft. Others learn only that one exists elsewhere."""
+    if may_view(actor, other):
+        return True
+    return bool(actor.institution_id) and actor.institution_id == other.get("institution_id")

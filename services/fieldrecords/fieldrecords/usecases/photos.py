@@ -9,6 +9,7 @@ from emss_common.files import FileStore, decode_upload, encode
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
+from ..domain.access import may_see_lookalike
 from ..domain.checkins import flag, photo_flags
 from emss_common.imaging import shared_detector, hamming, inspect_image, require_face
 from ..schemas import PHOTO_KINDS, PhotoSchema
@@ -27,6 +28,38 @@ def view(photo):
     out.pop("phash_bands", None)
     out["kind_label"] = PHOTO_KINDS.get(photo.get("kind"), photo.get("kind"))
     return out
+
+
+def view_for(ctx, actor, photo):
+    """A photo's view as `actor` may see it (its flags through shown_flags)."""
+    out = view(photo)
+    out["flags"] = shown_flags(ctx, actor, photo.get("flags") or [])
+    return out
+
+
+LOOKALIKE_NAMES = ("other_photo_id", "other_subject_id", "other_number")
+
+
+def shown_flags(ctx, actor, flags):
+    """Flags as `actor` may see them: a duplicate_photo flag names the look-alike's record, number
+    and photo only to those who may see that record (domain/access.py); to anyone else it says
+    only that a look-alike exists elsewhere (`elsewhere`: True)."""
+    out = []
+    for f in to_wire(flags):
+        if f.get("code") == "duplicate_photo" and f.get("other_subject_id"):
+            other = _lookalike_subject(ctx, f["other_subject_id"])
+            if other is None or not may_see_lookalike(actor, other):
+                f = {k: v for k, v in f.items() if k not in LOOKALIKE_NAMES}
+                f["elsewhere"] = True
+        out.append(f)
+    return out
+
+
+def _lookalike_subject(ctx, subject_id):
+    fields = {"_id": 0, "id": 1, "status": 1, "filer": 1, "leader": 1, "institution_id": 1,
+              "enterprise_id": 1, "district": 1}
+    return ctx.db["records"].find_one({"id": subject_id}, fields) \
+        or ctx.db["trips"].find_one({"id": subject_id}, fields)
 
 
 def _duplicates(ctx, phash, subject_id):
@@ -49,7 +82,7 @@ def attach(ctx, actor, subject, subject_type, payload, outlet=None, checked_in_a
     data = load(PhotoSchema(), payload)
     known = ctx.db["photos"].find_one({"subject_id": subject["id"], "upload_id": data["upload_id"]}, {"_id": 0})
     if known is not None:  # the same upload sent again (weak network): nothing new
-        return view(known), []
+        return view_for(ctx, actor, known), []
     limits = policy.photo_limits(ctx)
     content = decode_upload(data["file"], "file", limits.max_bytes)
     facts = inspect_image(content, limits, field="file")
@@ -81,8 +114,8 @@ def attach(ctx, actor, subject, subject_type, payload, outlet=None, checked_in_a
         ctx.db["photos"].insert_one(to_document(photo))
     except DuplicateKeyError:  # a concurrent retry of the same upload won
         known = ctx.db["photos"].find_one({"subject_id": subject["id"], "upload_id": data["upload_id"]}, {"_id": 0})
-        return view(known), []
-    return view(to_document(photo)), flags
+        return view_for(ctx, actor, known), []
+    return view_for(ctx, actor, to_document(photo)), flags  # flags as stored, not as shown
 
 
 def signature(ctx, subject_id, upload, field="signature"):

@@ -37,13 +37,14 @@ def remember_checkin(ctx, actor, checkin, subject_id):
                                    "subject_id": subject_id, "stage": checkin["stage"]})
 
 
-def view(ctx, record, with_photos=True):
+def view(ctx, actor, record, with_photos=True):
     out = to_wire(record)
     out.pop("_id", None)
     out["status_label"] = STATUS_LABELS[record["status"]]
     out["form_name"] = form(record["form_kind"])["name"]
+    out["flags"] = photos.shown_flags(ctx, actor, record.get("flags") or [])
     if with_photos:
-        out["photos"] = [photos.view(p) for p in photos.of_subject(ctx, record["id"])]
+        out["photos"] = [photos.view_for(ctx, actor, p) for p in photos.of_subject(ctx, record["id"])]
     return out
 
 
@@ -88,7 +89,7 @@ def start(ctx, actor, payload):
     submissions = Submissions(ctx.db["records"], "filer.account_id")
     again = submissions.earlier(actor.account_id, data["submission_id"])
     if again is not None:
-        return view(ctx, again)
+        return view(ctx, actor, again)
     task = copies.task_of(ctx, actor, data["task_id"])
     outlet = copies.outlet(ctx, data["outlet_id"])
     FilingRight(actor, task, ctx.today).check(data["outlet_id"], data["form_kind"], outlet)
@@ -113,7 +114,7 @@ def start(ctx, actor, payload):
     record, created = submissions.insert(record, actor.account_id)
     if created:
         remember_checkin(ctx, actor, checkin, record_id)
-    return view(ctx, record)
+    return view(ctx, actor, record)
 
 
 def save_draft(ctx, actor, record_id, payload):
@@ -124,7 +125,7 @@ def save_draft(ctx, actor, record_id, payload):
     result, _ = _evaluate(ctx, record, data["content"], complete=False)
     ctx.db["records"].update_one({"id": record_id, "status": "draft"},
                                  {"$set": to_document({"content": result["content"], "updated_at": ctx.now})})
-    return view(ctx, {**record, "content": result["content"], "updated_at": ctx.now})
+    return view(ctx, actor, {**record, "content": result["content"], "updated_at": ctx.now})
 
 
 def preview(ctx, actor, record_id, payload):
@@ -160,7 +161,7 @@ def submit(ctx, actor, record_id, payload):
     record = _mine(ctx, actor, record_id)
     if record["status"] == RecordStatus.SUBMITTED.value:
         if record.get("submitted_with") == data["submission_id"]:
-            return view(ctx, record)  # the same submission again (weak network): the same answer
+            return view(ctx, actor, record)  # the same submission again (weak network): the same answer
         ensure_draft(record)
     # The right to file is checked again: the task may have finished, or the filer been taken off
     # it, since the check-in (the period is judged on the day of the check-in).
@@ -192,12 +193,12 @@ def submit(ctx, actor, record_id, payload):
     if done.matched_count != 1:  # submitted concurrently: answer with what was stored
         stored = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
         if stored.get("submitted_with") == data["submission_id"]:
-            return view(ctx, stored)
+            return view(ctx, actor, stored)
         raise Conflict("记录已被提交", field="status")
     remember_checkin(ctx, actor, checkout, record_id)
     record = {**record, **to_document(updates)}
     ctx.events.emit("record.submitted", record_id, {"record": fact(record)}, actor=actor_ref(actor.to_dict()))
-    return view(ctx, record)
+    return view(ctx, actor, record)
 
 
 def fact(record):
@@ -219,7 +220,7 @@ def get(ctx, actor, record_id):
     record = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
     if record is None or not may_view(actor, record):
         raise NotFound("运维记录不存在", field="id")
-    return view(ctx, record)
+    return view(ctx, actor, record)
 
 
 def photo_content(ctx, actor, photo_id):
@@ -228,7 +229,7 @@ def photo_content(ctx, actor, photo_id):
         {"id": photo["subject_id"]}, {"_id": 0})
     if subject is None or not may_view(actor, subject):
         raise NotFound("照片不存在", field="photo_id")
-    return {**photos.view(photo), **photos.content_of(ctx, photo)}
+    return {**photos.view_for(ctx, actor, photo), **photos.content_of(ctx, photo)}
 
 
 def signature_content(ctx, actor, subject_id):
@@ -287,7 +288,7 @@ def list_records(ctx, actor, query=None):
     result = paging.page(ctx.db["records"], mongo, RECORD_ORDER, q["size"], after=q["after"], before=q["before"],
                          newest=ctx.now)
     rows = [r for r in result["items"] if not recheck or may_view(actor, r)]
-    return {**result, "items": [view(ctx, r, with_photos=False) for r in rows]}
+    return {**result, "items": [view(ctx, actor, r, with_photos=False) for r in rows]}
 
 
 def my_tasks(ctx, actor):

@@ -15,11 +15,12 @@ from . import copies, photos, policy
 from .records import last_checkin, remember_checkin
 
 
-def view(ctx, trip, with_photos=True):
+def view(ctx, actor, trip, with_photos=True):
     out = to_wire(trip)
     out["status_label"] = rules.STATUS_LABELS[trip["status"]]
+    out["flags"] = photos.shown_flags(ctx, actor, trip.get("flags") or [])
     if with_photos:
-        out["photos"] = [photos.view(p) for p in photos.of_subject(ctx, trip["id"])]
+        out["photos"] = [photos.view_for(ctx, actor, p) for p in photos.of_subject(ctx, trip["id"])]
     return out
 
 
@@ -58,7 +59,7 @@ def start(ctx, actor, payload):
     submissions = Submissions(ctx.db["trips"], "leader.account_id")
     again = submissions.earlier(actor.account_id, data["submission_id"])
     if again is not None:
-        return view(ctx, again)
+        return view(ctx, actor, again)
     task = copies.task_of(ctx, actor, data["sampling_task_id"], "sampling_tasks", "采样任务")
     rules.ensure_may_sample(actor, task)
     arrival = _check_in(ctx, actor, task, data["check_in"], "arrival")
@@ -77,7 +78,7 @@ def start(ctx, actor, payload):
     trip, created = submissions.insert(trip, actor.account_id)
     if created:
         remember_checkin(ctx, actor, arrival, trip["id"])
-    return view(ctx, trip)
+    return view(ctx, actor, trip)
 
 
 def add_photo(ctx, actor, trip_id, payload):
@@ -95,7 +96,7 @@ def add_sample(ctx, actor, trip_id, payload):
     rules.ensure_on_site(trip)
     data = load(SampleSchema(), payload)
     if any(s["sample_id"] == data["sample_id"] for s in trip["samples"]):
-        return view(ctx, trip)
+        return view(ctx, actor, trip)
     task = copies.task_of(ctx, actor, trip["sampling_task_id"], "sampling_tasks", "采样任务")
     arrived = trip["arrival"]["at"]
     arrived = arrived if arrived.tzinfo else arrived.replace(tzinfo=ctx.now.tzinfo)
@@ -106,7 +107,7 @@ def add_sample(ctx, actor, trip_id, payload):
     sample = {**data, "recorded_at": ctx.now}
     ctx.db["trips"].update_one({"id": trip_id, "status": "on_site", "samples.sample_id": {"$ne": data["sample_id"]}},
                                {"$push": {"samples": to_document(sample)}, "$set": {"updated_at": ctx.now}})
-    return view(ctx, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
+    return view(ctx, actor, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
 
 
 def set_conditions(ctx, actor, trip_id, payload):
@@ -118,7 +119,7 @@ def set_conditions(ctx, actor, trip_id, payload):
     ctx.db["trips"].update_one({"id": trip_id, "status": "on_site"},
                                {"$set": to_document({"conditions": {**data, "recorded_at": ctx.now},
                                                      "updated_at": ctx.now})})
-    return view(ctx, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
+    return view(ctx, actor, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
 
 
 def depart(ctx, actor, trip_id, payload):
@@ -126,7 +127,7 @@ def depart(ctx, actor, trip_id, payload):
     data = load(DepartSchema(), payload)
     trip = _mine(ctx, actor, trip_id)
     if trip["status"] != rules.TripStatus.ON_SITE.value and trip.get("departed_with") == data["submission_id"]:
-        return view(ctx, trip)
+        return view(ctx, actor, trip)
     rules.ensure_on_site(trip)
     work = ctx.db["photos"].count_documents({"subject_id": trip_id, "kind": "work"})
     for field, message in rules.departure_problems(trip, work):
@@ -140,11 +141,11 @@ def depart(ctx, actor, trip_id, payload):
                "flags": trip["flags"] + departure["flags"], "updated_at": ctx.now}
     done = ctx.db["trips"].update_one({"id": trip_id, "status": "on_site"}, {"$set": to_document(updates)})
     if done.matched_count != 1:
-        return view(ctx, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
+        return view(ctx, actor, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
     remember_checkin(ctx, actor, departure, trip_id)
     trip = {**trip, **to_document(updates)}
     ctx.events.emit("sampling_trip.departed", trip_id, {"trip": fact(trip)}, actor=actor_ref(actor.to_dict()))
-    return view(ctx, trip)
+    return view(ctx, actor, trip)
 
 
 def fact(trip):
@@ -168,7 +169,7 @@ def get(ctx, actor, trip_id):
     trip = ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0})
     if trip is None or not may_view(actor, trip):
         raise NotFound("采样行程不存在", field="id")
-    return view(ctx, trip)
+    return view(ctx, actor, trip)
 
 
 def list_trips(ctx, actor, query=None):
@@ -183,7 +184,7 @@ def list_trips(ctx, actor, query=None):
     if query.get("sampling_task_id"):
         mongo = within(mongo, {"sampling_task_id": str(query["sampling_task_id"])})
     rows = ctx.db["trips"].find(mongo, {"_id": 0}).sort([("created_at", -1), ("id", 1)]).limit(500)
-    return [view(ctx, t, with_photos=False) for t in rows]
+    return [view(ctx, actor, t, with_photos=False) for t in rows]
 
 
 def my_sampling_tasks(ctx, actor):
@@ -196,7 +197,7 @@ def my_sampling_tasks(ctx, actor):
     for t in rows:
         t = to_wire(t)
         t["points_detail"] = [to_wire(p) for p in _points(ctx, t)]
-        t["open_trips"] = [view(ctx, tr, with_photos=False) for tr in ctx.db["trips"].find(
+        t["open_trips"] = [view(ctx, actor, tr, with_photos=False) for tr in ctx.db["trips"].find(
             {"sampling_task_id": t["id"], "leader.account_id": actor.account_id, "status": "on_site"}, {"_id": 0})]
         out.append(t)
     return out

@@ -113,6 +113,8 @@ def flag_lines(flags):
             detail.append(f"相隔 {fmt(f['hours'])} 小时（上限 {fmt(f['max_hours'])} 小时）")
         if f.get("other_number"):
             detail.append(f"雷同记录 {f['other_number']}")
+        elif f.get("elsewhere"):  # the service names only what this viewer may see
+            detail.append("雷同照片属于其他单位或地区的记录")
         if f.get("day"):
             detail.append(f["day"])
         out.append({"code": code, "label": f.get("label") or code, "hint": FLAG_HINTS.get(code, ""),

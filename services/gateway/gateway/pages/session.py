@@ -34,7 +34,8 @@ def login(actor):
     if request.method == "POST":
         result, error = attempt(services().registry.login,
                                 {"username": request.form.get("username", ""),
-                                 "password": request.form.get("password", "")})
+                                 "password": request.form.get("password", "")},
+                                request.remote_addr)  # lock-out counts per source
         if result:
             target = _safe_next(request.args.get("next")) or home_for(result["actor"])
             response = make_response(redirect(target))

@@ -168,7 +168,7 @@ def bind(actor):
         raise Forbidden("页面已过期，请从公众号菜单重新进入（校验失败）")
     username = (request.form.get("username") or "").strip()
     result, error = attempt(services().registry.bind_wechat, pending["openid"], username,
-                            request.form.get("password", ""))
+                            request.form.get("password", ""), request.remote_addr)
     if error:
         return _bind_form(pending, error=error, username=username), error.http_status
     response = _start_session(redirect(safe_wx_next(pending.get("next"))), result["token"])

@@ -8,6 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError, InvalidHashError
 
+from emss_common import sessions
 from emss_common.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from emss_common.serial import to_wire
 from emss_common.validation import load
@@ -23,7 +24,8 @@ _hasher = PasswordHasher()
 
 def lockout(ctx):
     return LockoutPolicy(int(ctx.config.get("EMSS_LOGIN_MAX_FAILURES", 5)),
-                         int(ctx.config.get("EMSS_LOGIN_LOCK_MINUTES", 15)))
+                         int(ctx.config.get("EMSS_LOGIN_LOCK_MINUTES", 15)),
+                         int(ctx.config.get("EMSS_LOGIN_ACCOUNT_CEILING", 100)))
 
 
 def hash_password(password):
@@ -51,8 +53,7 @@ def actor_of(account):
 def create_account(ctx, account, roles, **scope):
     doc = {"id": new_id(), "username": account["username"],
            "password_hash": hash_password(account["password"]), "name": account["name"],
-           "roles": sorted(roles), "active": True, "failures": 0, "last_failure": None,
-           "created_at": ctx.now, **{k: v for k, v in scope.items()}}
+           "roles": sorted(roles), "active": True, "created_at": ctx.now, **{k: v for k, v in scope.items()}}
     insert(ctx.db["accounts"], doc, unique_field="username")
     ctx.events.emit("account.created", doc["id"], {"account": public_account(doc)})
     return doc
@@ -68,8 +69,7 @@ def bootstrap_admin(ctx):
     if generated:
         password = secrets.token_urlsafe(12) + "A1!"
     doc = {"id": new_id(), "username": username, "password_hash": hash_password(password),
-           "name": "系统管理员", "roles": [SYSADMIN], "active": True, "failures": 0,
-           "last_failure": None, "created_at": ctx.now}
+           "name": "系统管理员", "roles": [SYSADMIN], "active": True, "created_at": ctx.now}
     insert(ctx.db["accounts"], doc, unique_field="username")
     if generated:
         data_dir = ctx.config.get("EMSS_DATA_DIR")
@@ -82,37 +82,68 @@ def bootstrap_admin(ctx):
     return doc
 
 
-def login(ctx, payload):
+def login(ctx, payload, source=None):
+    """`source`: the client's address as the gateway sees it (None: unknown, one shared bucket)."""
     data = load(LoginSchema(), payload)
-    return issue_session(ctx, authenticate(ctx, data["username"], data["password"]))
+    return issue_session(ctx, authenticate(ctx, data["username"], data["password"], source))
 
 
-def authenticate(ctx, username, password):
-    """The active account with this username and password, counting failures toward lock-out.
-    Shared by login and WeChat binding, so a binding form is no way around the lock."""
-    accounts = ctx.db["accounts"]
-    account = accounts.find_one({"username": username}, {"_id": 0})
+ALL_SOURCES = "*"
+_dummy_hashes = {}
+
+
+def _dummy_hash():
+    """A hash to verify against for an unknown username, made by the hasher in use, so that the
+    answer costs the same time as for a known one."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes.clear()
+        _dummy_hashes[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
+def authenticate(ctx, username, password, source=None):
+    """The active account with this username and password, counting failures toward lock-out per
+    (username, source) (domain/accounts.py). Shared by login and WeChat binding, so a binding form
+    is no way around the lock. Unknown usernames get the same answers, after the same work."""
     policy = lockout(ctx)
-    # One message for every failure: do not reveal which usernames exist.
-    failure = NotAuthenticated(f"用户名或密码错误，连续失败{policy.max_failures}次将锁定"
-                               f"{policy.lock_minutes}分钟")
-    if account is None:
-        raise failure
-    if policy.is_locked(account.get("failures", 0), account.get("last_failure"), ctx.now):
-        raise NotAuthenticated(f"登录失败次数过多，账户已临时锁定，请{policy.lock_minutes}分钟后再试")
+    source = str(source or "unknown")[:64]
+    failures = ctx.db["login_failures"]
+    counts = {row["source"]: row for row in failures.find(
+        {"username": username, "source": {"$in": [source, ALL_SOURCES]}}, {"_id": 0})}
+    mine, everyone = counts.get(source, {}), counts.get(ALL_SOURCES, {})
+    if (policy.is_locked(mine.get("failures", 0), mine.get("last_failure"), ctx.now)
+            or policy.is_locked(everyone.get("failures", 0), everyone.get("last_failure"), ctx.now,
+                                policy.account_ceiling)):
+        raise NotAuthenticated(f"登录失败次数过多，已临时锁定，请{policy.lock_minutes}分钟后再试")
+    account = ctx.db["accounts"].find_one({"username": username}, {"_id": 0})
     try:
-        _hasher.verify(account["password_hash"], password)
+        _hasher.verify(account["password_hash"] if account else _dummy_hash(), password)
+        if account is None:
+            raise VerifyMismatchError()
     except (VerifyMismatchError, InvalidHashError):
-        failures = account.get("failures", 0)
-        if policy.locked_until(failures, account.get("last_failure")) is not None:
-            failures = 0  # the previous lock has expired: count afresh
-        accounts.update_one({"id": account["id"]},
-                            {"$set": {"failures": failures + 1, "last_failure": ctx.now}})
-        raise failure
+        for key in (source, ALL_SOURCES):
+            _count_failure(ctx, policy, username, key)
+        raise NotAuthenticated(f"用户名或密码错误，连续失败{policy.max_failures}次将锁定"
+                               f"{policy.lock_minutes}分钟") from None
     if not account.get("active", True):
         raise NotAuthenticated("账户已停用，请联系机构主账户或管理员")
-    accounts.update_one({"id": account["id"]}, {"$set": {"failures": 0, "last_failure": None}})
+    # Success clears this source's count only: the ceiling over all sources keeps counting.
+    failures.delete_one({"username": username, "source": source})
     return account
+
+
+def _count_failure(ctx, policy, username, source):
+    failures = ctx.db["login_failures"]
+    # Atomic while the previous failures still count; otherwise this one starts the count afresh.
+    done = failures.update_one({"username": username, "source": source,
+                                "last_failure": {"$gt": ctx.now - policy.period}},
+                               {"$inc": {"failures": 1}, "$set": {"last_failure": ctx.now}})
+    if not done.matched_count:
+        failures.update_one({"username": username, "source": source},
+                            {"$set": {"failures": 1, "last_failure": ctx.now}}, upsert=True)
+    if source == ALL_SOURCES:  # unknown usernames leave rows too: drop those no longer counting
+        failures.delete_many({"last_failure": {"$lte": ctx.now - policy.period}})
 
 
 def issue_session(ctx, account, **origin):
@@ -146,9 +177,23 @@ def resolve_session(ctx, token):
 
 
 def logout(ctx, token):
-    ctx.db["sessions"].update_one({"token_hash": _token_hash(token or "")},
-                                  {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    end_sessions(ctx, {"token_hash": _token_hash(token or "")})
     return {"ok": True}
+
+
+def end_sessions(ctx, query, account_id=None):
+    """Revoke the sessions matching `query` and tell every gateway process to forget them now
+    (they cache resolutions). `account_id`: every session of that account ends, also one opened
+    while this runs. If the broker is away the gateways are not caching either (auth.py)."""
+    query = {**query, "revoked": False}
+    hashes = [s["token_hash"] for s in ctx.db["sessions"].find(query, {"token_hash": 1, "_id": 0})]
+    ctx.db["sessions"].update_many(query, {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    if ctx.broadcast is None or not (hashes or account_id):
+        return
+    try:
+        ctx.broadcast({"type": sessions.REVOKED, "token_hashes": hashes, "account_id": account_id})
+    except Exception:  # noqa: BLE001 - the store already says revoked; gateways' TTL is the backstop
+        log.exception("could not broadcast the revocation of %d session(s)", len(hashes))
 
 
 def change_password(ctx, actor, payload):
@@ -161,7 +206,7 @@ def change_password(ctx, actor, payload):
     ctx.db["accounts"].update_one({"id": account["id"]},
                                   {"$set": {"password_hash": hash_password(data["new_password"])}})
     # Other sessions of this account end: a changed password must lock out whoever had the old one.
-    ctx.db["sessions"].update_many({"account_id": account["id"]}, {"$set": {"revoked": True}})
+    end_sessions(ctx, {"account_id": account["id"]}, account_id=account["id"])
     return {"ok": True}
 
 
@@ -203,7 +248,7 @@ def set_sub_account_active(ctx, actor, account_id, active):
         raise NotFound("账户不存在", field="id")
     ctx.db["accounts"].update_one({"id": account_id}, {"$set": {"active": bool(active)}})
     if not active:
-        ctx.db["sessions"].update_many({"account_id": account_id}, {"$set": {"revoked": True}})
+        end_sessions(ctx, {"account_id": account_id}, account_id=account_id)
     account["active"] = bool(active)
     return public_account(account)
 

@@ -24,7 +24,7 @@ from ..domain.institution import INSTITUTION_TYPES
 from ..domain.wechat import may_bind_wechat, openid_hint
 from ..schemas import WechatBindSchema, WechatOpenIdSchema
 from ..storage import Audit, get
-from .accounts import actor_of, authenticate, issue_session, public_account
+from .accounts import actor_of, authenticate, end_sessions, issue_session, public_account
 
 WECHAT = "wechat"
 
@@ -43,10 +43,10 @@ def wechat_login(ctx, openid):
     return {"bound": True, **issue_session(ctx, account, via=WECHAT, openid=openid)}
 
 
-def bind_wechat(ctx, openid, username, password):
+def bind_wechat(ctx, openid, username, password, source=None):
     data = load(WechatBindSchema(), {"openid": openid, "username": username, "password": password})
     openid = data["openid"]
-    account = authenticate(ctx, data["username"], data["password"])
+    account = authenticate(ctx, data["username"], data["password"], source)
     if not may_bind_wechat(account.get("roles")):
         raise Forbidden("监管账户和系统管理员账户不能绑定微信，请在电脑端登录使用", field="username")
     bindings = ctx.db["wechat_bindings"]
@@ -112,8 +112,7 @@ def _require_account(actor):
 def _remove(ctx, binding, actor, reason):
     """Delete a binding, end the sessions its WeChat user opened, record and announce it."""
     ctx.db["wechat_bindings"].delete_one({"openid": binding["openid"]})
-    ctx.db["sessions"].update_many({"openid": binding["openid"], "revoked": False},
-                                   {"$set": {"revoked": True, "revoked_at": ctx.now}})
+    end_sessions(ctx, {"openid": binding["openid"]})
     account = ctx.db["accounts"].find_one({"id": binding["account_id"]}, {"_id": 0})
     Audit(ctx.db).record("account", binding["account_id"], "wechat_unbound", actor, ctx.now,
                          openid_hint=openid_hint(binding["openid"]), reason=reason)
