@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from emss_common.clock import SHANGHAI
 from emss_common.paging import KeysetQuerySchema
 from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
+from emss_common import vocabulary
 
 ID = dict(validate=validate.Length(min=1, max=64))
 CheckInSchema = PositionSchema   # 打卡签到: what the phone reports
@@ -30,7 +31,7 @@ class DraftSchema(StrictSchema):
 FileSchema = UploadSchema
 
 
-PHOTO_KINDS = {"work": "工作照片", "scene": "现场照片", "device": "设备照片", "sample": "样品照片"}
+PHOTO_KINDS = vocabulary.PHOTO_KINDS
 
 
 class PhotoSchema(StrictSchema):

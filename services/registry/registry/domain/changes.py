@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from emss_common.vocabulary import CHANGE_STATUSES
 from emss_common.workdays import working_deadline
 
 CHANGE_TARGETS = {
@@ -25,7 +26,7 @@ class ChangeStatus(str, Enum):
     REJECTED = "rejected"
 
 
-CHANGE_STATUS_LABELS = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
+CHANGE_STATUS_LABELS = CHANGE_STATUSES
 
 
 @dataclass(frozen=True)

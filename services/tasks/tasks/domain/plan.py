@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from emss_common.forms import form, forms
+from emss_common.vocabulary import OUTLET_KINDS
 
 from .frequency import Frequency
 
@@ -28,8 +29,8 @@ def check_plan_item(item, outlet, index, overrides=None):
     if outlet is None:
         return [PlanProblem(f"{prefix}.outlet_id", "计划中的点位不在本任务的运维点位中")]
     if spec["outlet_kind"] != outlet["kind"]:
-        kind = "废水" if outlet["kind"] == "wastewater" else "废气"
-        return [PlanProblem(f"{prefix}.form_kind", f"“{spec['name']}”不适用于{kind}排口")]
+        return [PlanProblem(f"{prefix}.form_kind",
+                            f"“{spec['name']}”不适用于{OUTLET_KINDS.get(outlet['kind'], outlet['kind'])}")]
     try:
         freq = Frequency.of(item["frequency"])
     except ValueError as exc:

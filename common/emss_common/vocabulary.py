@@ -1,0 +1,43 @@
+"""Codes and labels shared by a service's rules and the gateway's pages (catalogue/vocabularies.yaml),
+and the analysis factors (catalogue/factors.yaml). Plain dicts (they cross RPC as JSON): never change them."""
+from functools import lru_cache
+from importlib import resources
+import yaml
+
+
+def _read(name):
+    return yaml.safe_load(resources.files("emss_common").joinpath(f"catalogue/{name}").read_text("utf-8"))
+
+
+_V = _read("vocabularies.yaml")
+
+
+def _labels(key):
+    return dict(_V[key])
+
+
+OUTLET_KINDS = _labels("outlet_kinds")
+OUTLET_KIND_SHORT = _labels("outlet_kind_short")
+DEVICE_KINDS = _labels("device_kinds")
+ALLOWED_DEVICE_KINDS = {k: frozenset(v) for k, v in _V["allowed_device_kinds"].items()}
+CHANGE_STATUSES = _labels("change_statuses")
+CONTRACT_NATURES = _labels("contract_natures")
+CONTRACT_STATUSES = _labels("contract_statuses")
+TASK_STATUSES = _labels("task_statuses")
+FREQUENCY_KINDS = _labels("frequency_kinds")
+REPORT_KINDS = _labels("report_kinds")
+REPORT_FOR_FORM = _labels("report_for_form")
+SAMPLING_STAGES = _labels("sampling_stages")
+RECORD_STATUSES = _labels("record_statuses")
+PHOTO_KINDS = _labels("photo_kinds")
+CHECKIN_FLAGS = _labels("checkin_flags")
+
+
+@lru_cache(maxsize=1)
+def factor_catalogue():
+    """{outlet kind: {HJ 212 factor code: {name, unit}}}."""
+    return _read("factors.yaml")
+
+
+def factor(outlet_kind, code):
+    return factor_catalogue().get(outlet_kind, {}).get(code)
