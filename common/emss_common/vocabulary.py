@@ -33,6 +33,13 @@ PHOTO_KINDS = _labels("photo_kinds")
 CHECKIN_FLAGS = _labels("checkin_flags")
 
 
+def frequency_label(frequency):
+    """每周, 每7天…: a frequency {kind, n} as the pages and the messages write it."""
+    if frequency.get("kind") == "every_n_days":
+        return f"每{frequency.get('n')}天"
+    return FREQUENCY_KINDS.get(frequency.get("kind"), frequency.get("kind") or "")
+
+
 @lru_cache(maxsize=1)
 def factor_catalogue():
     """{outlet kind: {HJ 212 factor code: {name, unit}}}."""

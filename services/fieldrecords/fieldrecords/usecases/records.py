@@ -305,11 +305,12 @@ def my_tasks(ctx, actor):
     return out
 
 
-def form_description(kind):
+def form_description(kind, device=None):
+    """What the pages render for a form kind; given a device, its block narrowed to that device."""
     if form(kind) is None:
         raise NotFound("未知的运维内容（表单）", field="form_kind")
     from ..domain.forms import describe
-    return describe(kind)
+    return describe(kind, device)
 
 
 def follow_confirmation(ctx, event):

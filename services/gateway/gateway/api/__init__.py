@@ -56,6 +56,3 @@ def body():
 
 def args():
     return request.args.to_dict()
-
-
-from . import accounts, institutions, enterprises, tasks, fieldrecords, confirmation  # noqa: E402,F401  (routes register themselves)

@@ -1,6 +1,8 @@
 """Enterprises (排污单位), their outlets (排口) and monitoring devices."""
 from registry import schemas as rs
 
+from ..schemas import registry as gs
+
 from ..auth import PUBLIC
 from . import route, services, body, args
 from .roles import ANY_ROLE, ENTERPRISE_USER
@@ -58,6 +60,7 @@ def device_history(actor, device_id):
     return services().registry.device_history(actor, device_id)
 
 
-@route("/devices/<device_id>/as-of", "GET", ANY_ROLE, "某一时刻的设备参数（?at=ISO 8601）", TAG)
+@route("/devices/<device_id>/as-of", "GET", ANY_ROLE, "某一时刻的设备参数（?at=ISO 8601）", TAG,
+       query=gs.AsOfQuerySchema)
 def device_as_of(actor, device_id):
     return services().registry.device_as_of(actor, {"device_id": device_id, "at": args().get("at")})

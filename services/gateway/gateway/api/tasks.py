@@ -5,8 +5,9 @@ from flask import Response, request
 
 from emss_common.errors import ValidationFailed
 from emss_common.schema import DecisionSchema
-from tasks import schemas as ts
 
+from .. import lookups
+from ..schemas import tasks as ts
 from . import route, services, body, args
 from .roles import INSTITUTION_ADMIN, INSTITUTION_MEMBERS, ENTERPRISE_USER, REGULATOR, SYSADMIN
 
@@ -71,6 +72,11 @@ def create_task(actor):
 @route("/tasks", "GET", READERS, "运维任务列表（?state=in_progress|finished|overdue）", T, query=ts.TaskQuerySchema)
 def list_tasks(actor):
     return services().tasks.list_tasks(actor, args())
+
+
+@route("/task-plan-defaults", "GET", READERS, "各运维内容的默认频次（计划不得低于此频次，含本系统配置的调整）", T)
+def plan_defaults(actor):
+    return lookups.plan_defaults()
 
 
 @route("/tasks/<task_id>", "GET", READERS, "运维任务详情", T)

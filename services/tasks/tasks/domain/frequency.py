@@ -8,7 +8,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from emss_common.vocabulary import FREQUENCY_KINDS
+from emss_common.vocabulary import FREQUENCY_KINDS, frequency_label
 
 KINDS = FREQUENCY_KINDS
 
@@ -36,7 +36,7 @@ class Frequency:
 
     @property
     def label(self):
-        return f"每{self.n}天" if self.kind == "every_n_days" else KINDS[self.kind]
+        return frequency_label(self.to_dict())
 
     @property
     def max_interval_days(self):

@@ -20,6 +20,15 @@ def default_frequency(form_kind, overrides=None):
     return Frequency.of(forms()[form_kind]["default_frequency"])
 
 
+def default_frequencies(overrides=None):
+    """{form kind: its default frequency with label}: where a plan editor starts."""
+    out = {}
+    for kind in forms():
+        freq = default_frequency(kind, overrides)
+        out[kind] = {**freq.to_dict(), "label": freq.label}
+    return out
+
+
 def check_plan_item(item, outlet, index, overrides=None):
     """Problems with one plan item: {outlet_id, form_kind, frequency} against its outlet."""
     prefix = f"plan[{index}]"
