@@ -31,6 +31,18 @@ SAMPLING_STAGES = _labels("sampling_stages")
 RECORD_STATUSES = _labels("record_statuses")
 PHOTO_KINDS = _labels("photo_kinds")
 CHECKIN_FLAGS = _labels("checkin_flags")
+INSTITUTION_TYPES = _labels("institution_types")
+CAPABILITIES = _labels("capabilities")
+TECHNICAL_ROLES = _labels("technical_roles")
+EDUCATION_LEVELS = tuple(_V["education_levels"])
+GENDERS = tuple(_V["genders"])
+VEHICLE_OWNERSHIPS = tuple(_V["vehicle_ownerships"])
+DEVICE_ORIGINS = tuple(_V["device_origins"])
+CONSTRUCTION_STATUSES = tuple(_V["construction_statuses"])
+REVIEW_DECISIONS = _labels("review_decisions")
+TRIP_STATUSES = _labels("trip_statuses")
+CHANGE_TARGETS = _labels("change_targets")
+CHANGE_OPS = _labels("change_ops")
 
 
 def frequency_label(frequency):

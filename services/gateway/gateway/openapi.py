@@ -5,6 +5,8 @@ from decimal import Decimal
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from emss_common.schema import UploadSchema
+
 from .api.registered import ROUTES
 from .auth import PUBLIC, AUTHENTICATED
 
@@ -58,6 +60,9 @@ def build_spec():
         if r.body is not None:
             bodies = r.body if isinstance(r.body, list) else [r.body]
             schema = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
+            if r.files:  # uploads beside the schema's fields (a report's file)
+                schema = {"allOf": [schema, {"type": "object", "required": list(r.files),
+                                             "properties": {f: UploadSchema for f in r.files}}]}
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         paths.setdefault(path, {})[r.method.lower()] = op
     for path, operations in paths.items():

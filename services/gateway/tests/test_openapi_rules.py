@@ -35,3 +35,15 @@ def test_the_occurrence_range_limit_is_stated(spec):
     params = _op(spec, "/tasks/{task_id}/occurrences")["parameters"]
     end = next(p for p in params if p["name"] == "end")
     assert "400天" in end["description"] or "400天" in end["schema"].get("description", "")
+
+
+def test_the_password_length_is_stated(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["RegistryAccount"]["properties"]["password"]["minLength"] == 10
+    assert schemas["RegistryPasswordChange"]["properties"]["new_password"]["minLength"] == 10
+
+
+def test_a_report_upload_states_its_file(spec):
+    body = _op(spec, "/reports", "post")["requestBody"]["content"]["application/json"]["schema"]
+    assert body["allOf"][0] == {"$ref": "#/components/schemas/TasksReportMeta"}
+    assert body["allOf"][1]["required"] == ["file"]

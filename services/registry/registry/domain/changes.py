@@ -7,17 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from emss_common.vocabulary import CHANGE_STATUSES
+from emss_common.vocabulary import CHANGE_OPS, CHANGE_STATUSES, CHANGE_TARGETS  # noqa: F401
 from emss_common.workdays import working_deadline
-
-CHANGE_TARGETS = {
-    "basic": "基本信息",
-    "staff": "人员",
-    "equipment": "设备",
-    "vehicles": "运维车辆",
-    "spare_parts": "备品备件",
-}
-CHANGE_OPS = {"add": "新增", "update": "修改", "remove": "删除"}
 
 
 class ChangeStatus(str, Enum):
