@@ -43,6 +43,8 @@ REVIEW_DECISIONS = _labels("review_decisions")
 TRIP_STATUSES = _labels("trip_statuses")
 CHANGE_TARGETS = _labels("change_targets")
 CHANGE_OPS = _labels("change_ops")
+PRODUCTION_STATUSES = _labels("production_statuses")
+TREATMENT_STATUSES = _labels("treatment_statuses")
 
 
 def frequency_label(frequency):

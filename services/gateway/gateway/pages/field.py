@@ -19,7 +19,8 @@ from markupsafe import Markup
 from emss_common.clock import as_utc, to_shanghai
 from emss_common.errors import NotFound, ValidationFailed
 from emss_common.forms import fmt, forms
-from emss_common.vocabulary import ALLOWED_DEVICE_KINDS, DEVICE_KINDS, OUTLET_KINDS, PHOTO_KINDS, factor
+from emss_common.vocabulary import (ALLOWED_DEVICE_KINDS, DEVICE_KINDS, OUTLET_KINDS, PHOTO_KINDS, PRODUCTION_STATUSES,
+                                    TREATMENT_STATUSES, factor)
 
 from ..lookups import describe
 
@@ -42,8 +43,8 @@ FLAG_HINTS = {  # what a reviewer should look at, beside the service's own label
     "long_visit": "开始签到与结束签到相隔过久，表单可能并非在现场填写",
 }
 STAGES = {"start": "开始签到", "end": "结束签到", "arrival": "进场签到", "departure": "离场签到"}
-PRODUCTION = {"normal": "正常生产", "reduced": "减产", "stopped": "停产"}
-TREATMENT = {"normal": "正常运行", "abnormal": "运行异常"}
+PRODUCTION = PRODUCTION_STATUSES
+TREATMENT = TREATMENT_STATUSES
 # Device facts a form's preview may read (units, full scale, conditions on kind/factor/method).
 DEVICE_FACTS = ("id", "kind", "factor_code", "factor_name", "unit", "range_lower", "range_upper",
                 "method_principle", "name", "model")
