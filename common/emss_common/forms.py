@@ -27,3 +27,14 @@ def form(kind):
 
 def forms_for(outlet_kind):
     return {k: f for k, f in forms().items() if f["outlet_kind"] == outlet_kind}
+
+
+def fmt(x):
+    """A number as a person writes it: 2.5, not 2.5000000001 nor 2.50 (the forms' messages and the
+    pages that show their values write numbers the same way)."""
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if not isinstance(x, (int, float)):
+        return str(x)
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

@@ -1,5 +1,10 @@
 """Marshmallow base for every EMSS schema: Chinese error messages, unknown fields refused."""
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema, RAISE
+
+from .credentials import (PASSWORD_CLASSES_MESSAGE, PASSWORD_LENGTH_MESSAGE, PASSWORD_MIN_LENGTH, USERNAME,
+                          USERNAME_MESSAGE, too_few_classes)
 
 _MESSAGES = {
     fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -82,3 +87,27 @@ class PositionSchema(StrictSchema):
     accuracy = fields.Float(load_default=None, allow_none=True,
                             validate=validate.Range(min=0, max=100000, error="定位精度应为非负数（米）"))
     crs = one_of(("GCJ-02", "WGS-84"), required=False, load_default="GCJ-02")
+
+
+def username():
+    return fields.String(required=True, validate=validate.Regexp(USERNAME, error=USERNAME_MESSAGE))
+
+
+def password_classes(value):
+    if too_few_classes(value):
+        raise ValidationError(PASSWORD_CLASSES_MESSAGE)
+
+
+def password(**kw):
+    """A new password: the length stated as a rule the OpenAPI document shows (minLength), then the
+    character classes."""
+    return fields.String(required=True, validate=[
+        validate.Length(min=PASSWORD_MIN_LENGTH, error=PASSWORD_LENGTH_MESSAGE), password_classes], **kw)
+
+
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{8})$")
+
+
+def phone():
+    """A mainland mobile or landline number."""
+    return fields.String(required=True, validate=validate.Regexp(PHONE, error="电话号码格式不正确"))

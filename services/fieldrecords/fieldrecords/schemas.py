@@ -5,6 +5,8 @@ from marshmallow import fields, validate
 from emss_common.clock import SHANGHAI
 from emss_common.paging import KeysetQuerySchema
 from emss_common.schema import PositionSchema, StrictSchema, UploadSchema, client_id, one_of, text
+from emss_common import vocabulary
+from emss_common.vocabulary import PRODUCTION_STATUSES, TREATMENT_STATUSES
 
 ID = dict(validate=validate.Length(min=1, max=64))
 CheckInSchema = PositionSchema   # 打卡签到: what the phone reports
@@ -30,7 +32,7 @@ class DraftSchema(StrictSchema):
 FileSchema = UploadSchema
 
 
-PHOTO_KINDS = {"work": "工作照片", "scene": "现场照片", "device": "设备照片", "sample": "样品照片"}
+PHOTO_KINDS = vocabulary.PHOTO_KINDS
 
 
 class PhotoSchema(StrictSchema):
@@ -84,10 +86,10 @@ class SampleSchema(StrictSchema):
 
 class ConditionsSchema(StrictSchema):
     """采样工况: what the plant was doing while it was sampled."""
-    production_status = one_of(("normal", "reduced", "stopped"))
+    production_status = one_of(PRODUCTION_STATUSES)
     load_pct = fields.Float(load_default=None, allow_none=True,
                             validate=validate.Range(min=0, max=150, error="生产负荷应在0到150%之间"))
-    treatment_status = one_of(("normal", "abnormal"))
+    treatment_status = one_of(TREATMENT_STATUSES)
     note = text(required=False, max_len=1000)
     photo_ids = fields.List(fields.String(**ID), load_default=list)
 

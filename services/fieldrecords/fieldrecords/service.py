@@ -64,8 +64,8 @@ class FieldRecordsService(ExportsFacts, KeepsRegistryCopy, ServiceBase):
         return records.my_tasks(self._ctx(), Actor.from_dict(actor))
 
     @rpc(expected_exceptions=EXPECTED)
-    def form_description(self, kind):
-        return records.form_description(kind)
+    def form_description(self, kind, device=None):
+        return records.form_description(kind, device)
 
     @rpc(expected_exceptions=EXPECTED)
     def start_record(self, actor, payload):

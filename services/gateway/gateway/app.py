@@ -54,8 +54,8 @@ def create_app(settings=None, services=None, health_timeout=3.0):
     app.extensions["emss_pools"] = [p for p in (pool, health_pool, liveness, listener) if p]
 
     metrics.install(app)
-    from .api import bp as api_bp
-    from .pages import bp as pages_bp
+    from .api.registered import bp as api_bp
+    from .pages.registered import bp as pages_bp
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     from .pages.wx import bp as wx_bp

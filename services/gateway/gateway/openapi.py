@@ -1,10 +1,13 @@
 """The OpenAPI document, built from the route table so that every route is covered."""
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .api import ROUTES
+from emss_common.schema import UploadSchema
+
+from .api.registered import ROUTES
 from .auth import PUBLIC, AUTHENTICATED
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -18,9 +21,11 @@ ERROR_SCHEMA = {
 
 
 def schema_name(schema):
-    """Component names carry the owning package (registry.Transition vs tasks.Transition)."""
+    """Component names carry the owning package (registry.Transition vs tasks.Transition); the
+    gateway's own schemas are named after the service whose routes they shape."""
     cls = schema if isinstance(schema, type) else type(schema)
-    owner = cls.__module__.split(".")[0]
+    parts = cls.__module__.split(".")
+    owner = parts[2] if parts[:2] == ["gateway", "schemas"] and len(parts) > 2 else parts[0]
     name = cls.__name__.removesuffix("Schema")
     prefix = "" if owner == "emss_common" else owner.capitalize()
     partial = getattr(schema, "partial", False) if not isinstance(schema, type) else False
@@ -41,7 +46,7 @@ def build_spec():
         op = {
             "summary": r.summary, "tags": [r.tag], "operationId": f"{r.method.lower()}_{_op_name(path)}",
             "x-roles": r.roles if isinstance(r.roles, list) else [r.roles],
-            "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            "parameters": [{"name": p, "in": "path", "required": True, "schema": _PATH_PARAMS.get(p, {"type": "string"})}
                            for p in _PARAM.findall(r.path)],
             "responses": {str(r.status): {"description": "成功"},
                           "400": _err("请求内容有误（field 指明字段）"),
@@ -55,11 +60,29 @@ def build_spec():
         if r.body is not None:
             bodies = r.body if isinstance(r.body, list) else [r.body]
             schema = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
+            if r.files:  # uploads beside the schema's fields (a report's file)
+                schema = {"allOf": [schema, {"type": "object", "required": list(r.files),
+                                             "properties": {f: UploadSchema for f in r.files}}]}
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         paths.setdefault(path, {})[r.method.lower()] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _numbers(spec.to_dict())
+
+
+# Path parameters the server parses (and answers 400 when they do not parse).
+_PATH_PARAMS = {"day": {"type": "string", "format": "date"}}
+
+
+def _numbers(node):
+    """A Decimal bound (Range(min=0) on a Decimal field) becomes a JSON number, not "0.00"."""
+    if isinstance(node, dict):
+        return {k: _numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers(v) for v in node]
+    if isinstance(node, Decimal):
+        return int(node) if node == node.to_integral_value() else float(node)
+    return node
 
 
 def _err(text):

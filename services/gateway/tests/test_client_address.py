@@ -5,6 +5,9 @@ import pytest
 from emss_common.config import Settings
 from gateway.app import create_app
 
+# A complete act (the gateway checks its shape before the confirmation service sees it).
+ACT = {"record_ids": ["r1"], "signature": {"content_base64": "c2ln", "name": "signature.png"},
+       "photo": {"content_base64": "cGhvdG8=", "name": "photo.jpg"}}
 ENTERPRISE = {"account_id": "a-e1", "username": "dongfang", "roles": ["enterprise_user"], "enterprise_id": "e1"}
 
 
@@ -30,7 +33,7 @@ def origin_seen(proxies):
     env = {"EMSS_SECRET_KEY": "t", **({"EMSS_TRUSTED_PROXIES": str(proxies)} if proxies else {})}
     services = Recorder()
     app = create_app(Settings.from_env(env), services=services)
-    resp = app.test_client().post("/api/v1/confirmation/days/2026-11-23/confirm", json={"record_ids": ["r1"]},
+    resp = app.test_client().post("/api/v1/confirmation/days/2026-11-23/confirm", json=ACT,
                                   headers={"Authorization": "Bearer tok", "X-Forwarded-For": "203.0.113.9"},
                                   environ_base={"REMOTE_ADDR": "10.0.0.5"})
     assert resp.status_code == 200, resp.get_data(as_text=True)

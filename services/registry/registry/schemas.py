@@ -1,9 +1,9 @@
 """The registry's payloads, validated at its edge. A bad payload names its field; nothing is stored."""
-import re
-
 from marshmallow import fields, validate, validates, validates_schema, post_load, ValidationError
 
-from emss_common.schema import DecisionSchema, StrictSchema, text, one_of
+from emss_common.schema import (DecisionSchema, StrictSchema, one_of, password as password_field, phone, text,
+                                 username as username_field)
+from emss_common.vocabulary import CONSTRUCTION_STATUSES, DEVICE_ORIGINS, GENDERS, VEHICLE_OWNERSHIPS
 from emss_common.paging import KeysetQuerySchema
 
 from .domain.codes import normalise_credit_code, normalise_resident_id, normalise_plate
@@ -12,15 +12,7 @@ from .domain.changes import CHANGE_TARGETS, CHANGE_OPS, CHANGE_STATUS_LABELS
 from .domain.institution import (INSTITUTION_TYPES, CAPABILITIES, TECHNICAL_ROLES,
                                  EDUCATION_LEVELS)
 from .domain.roles import DISTRICTS, SUB_ACCOUNT_ROLES, WHOLE_CITY
-from .domain.accounts import USERNAME, password_problem
 from .domain.wechat import OPENID
-
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{8})$")
-
-
-def _phone(value):
-    if not PHONE.match(value or ""):
-        raise ValidationError("电话号码格式不正确")
 
 
 class CreditCodeField(fields.String):
@@ -33,16 +25,9 @@ class CreditCodeField(fields.String):
 
 
 class AccountSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Regexp(
-        USERNAME, error="用户名为4到32位字母、数字或 _ . -"))
-    password = fields.String(required=True, load_only=True)
+    username = username_field()
+    password = password_field(load_only=True)
     name = text(max_len=50)
-
-    @validates("password")
-    def _strong(self, value, **kwargs):
-        problem = password_problem(value)
-        if problem:
-            raise ValidationError(problem)
 
 
 class InstitutionBasicSchema(StrictSchema):
@@ -51,7 +36,7 @@ class InstitutionBasicSchema(StrictSchema):
     credit_code = CreditCodeField(required=True)
     legal_representative = text(max_len=50)
     contact_person = text(max_len=50)
-    contact_phone = fields.String(required=True, validate=_phone)
+    contact_phone = phone()
     email = fields.Email(load_default=None, allow_none=True)
     website = text(required=False, max_len=200)
     address = text(max_len=200)
@@ -83,7 +68,7 @@ class CertificateSchema(StrictSchema):
 
 class StaffSchema(StrictSchema):
     name = text(max_len=50)
-    gender = one_of(("男", "女"))
+    gender = one_of(GENDERS)
     id_number = fields.String(required=True)
     education = one_of(EDUCATION_LEVELS)
     post = text(max_len=50)
@@ -117,7 +102,7 @@ class EquipmentSchema(StrictSchema):
 
 class VehicleSchema(StrictSchema):
     plate = fields.String(required=True)
-    ownership = one_of(("owned", "leased"))
+    ownership = one_of(VEHICLE_OWNERSHIPS)
     licence_no = text(required=False, max_len=50)
     lessor = text(required=False, max_len=100)
     lease_start = fields.Date(load_default=None, allow_none=True)
@@ -231,13 +216,7 @@ class RegulatorAccountSchema(AccountSchema):
 
 class PasswordChangeSchema(StrictSchema):
     old_password = fields.String(required=True)
-    new_password = fields.String(required=True)
-
-    @validates("new_password")
-    def _strong(self, value, **kwargs):
-        problem = password_problem(value)
-        if problem:
-            raise ValidationError(problem)
+    new_password = password_field()
 
 
 # ---- enterprises, outlets, devices ----
@@ -249,7 +228,7 @@ class EnterpriseSchema(StrictSchema):
     address = text(max_len=200)
     legal_representative = text(max_len=50)
     contact_person = text(max_len=50)
-    contact_phone = fields.String(required=True, validate=_phone)
+    contact_phone = phone()
     industry = text(required=False, max_len=100)
 
 
@@ -282,9 +261,9 @@ class DeviceSchema(StrictSchema):
     name = text(required=False, max_len=100)
     model = text(max_len=100)
     brand = text(required=False, max_len=100)
-    origin = one_of(("国产", "进口"), required=False)
+    origin = one_of(DEVICE_ORIGINS, required=False)
     method_principle = text(required=False, max_len=100)
-    construction_status = one_of(("已建成", "在建", "停用"))
+    construction_status = one_of(CONSTRUCTION_STATUSES)
     unit = text(required=False, max_len=20)
     current_maintainer = text(required=False, max_len=100)
     previous_maintainer = text(required=False, max_len=100)

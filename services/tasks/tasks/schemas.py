@@ -4,9 +4,8 @@ from marshmallow import fields, validate, validates_schema, ValidationError
 from emss_common.forms import forms
 from emss_common.schema import StrictSchema, text, one_of
 
-from .domain.contracts import NATURES, CHANGE_STATUS_LABELS
-from .domain.frequency import KINDS
-from .domain.reports import REPORT_KINDS
+from emss_common.vocabulary import (CHANGE_STATUSES as CHANGE_STATUS_LABELS, CONTRACT_NATURES as NATURES,
+                                    FREQUENCY_KINDS as KINDS, REPORT_KINDS)
 
 ID = dict(validate=validate.Length(min=1, max=64))
 

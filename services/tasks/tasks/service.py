@@ -116,6 +116,10 @@ class TasksService(ExportsFacts, KeepsRegistryCopy, ServiceBase):
         return om_tasks.list_tasks(self._ctx(), Actor.from_dict(actor), query)
 
     @rpc(expected_exceptions=EXPECTED)
+    def plan_defaults(self):
+        return om_tasks.plan_defaults(self._ctx())
+
+    @rpc(expected_exceptions=EXPECTED)
     def task_occurrences(self, actor, task_id, query):
         return om_tasks.task_occurrences(self._ctx(), Actor.from_dict(actor), task_id, query)
 

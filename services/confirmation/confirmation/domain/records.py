@@ -33,6 +33,7 @@ from enum import Enum
 from emss_common.actor import ENTERPRISE_USER, REVIEWER, Actor
 from emss_common.clock import SHANGHAI, to_shanghai
 from emss_common.errors import Forbidden, InvalidTransition
+from emss_common.vocabulary import RECORD_STATUSES, REVIEW_DECISIONS
 
 
 class RecordStatus(str, Enum):
@@ -43,8 +44,7 @@ class RecordStatus(str, Enum):
     VOIDED = "voided"
 
 
-STATUS_LABELS = {"pending": "待确认", "overdue": "逾期未确认", "enterprise_confirmed": "排污单位已确认",
-                 "reviewed": "审核确认", "voided": "作废"}
+STATUS_LABELS = RECORD_STATUSES
 AWAITING_ENTERPRISE = frozenset({RecordStatus.PENDING, RecordStatus.OVERDUE})
 FINAL = frozenset({RecordStatus.REVIEWED, RecordStatus.VOIDED})
 
@@ -67,7 +67,7 @@ VOID = Step("void", frozenset({RecordStatus.ENTERPRISE_CONFIRMED}), RecordStatus
 STEPS = {s.action: s for s in (SUBMIT, MARK_OVERDUE, ENTERPRISE_CONFIRM, REVIEW_CONFIRM, VOID)}
 ACTION_LABELS = {a: s.label for a, s in STEPS.items()}
 DECISIONS = {"confirm": REVIEW_CONFIRM, "void": VOID}
-DECISION_LABELS = {"confirm": "确认", "void": "作废"}
+DECISION_LABELS = REVIEW_DECISIONS
 
 
 @dataclass(frozen=True)

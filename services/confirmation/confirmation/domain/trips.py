@@ -5,6 +5,7 @@ from enum import Enum
 
 from emss_common.actor import ENTERPRISE_USER, Actor
 from emss_common.errors import Forbidden, InvalidTransition
+from emss_common.vocabulary import TRIP_STATUSES
 
 from .records import Transition, is_filer
 
@@ -15,8 +16,7 @@ class TripStatus(str, Enum):
     NOT_REQUIRED = "not_required"
 
 
-STATUS_LABELS = {"awaiting_confirmation": "待排污单位确认", "confirmed": "排污单位已确认",
-                 "not_required": "无需确认（自主开展自行监测）"}
+STATUS_LABELS = TRIP_STATUSES
 ACTION_LABELS = {"depart": "离场签到", "trip_confirm": "排污单位确认"}
 
 

@@ -3,25 +3,19 @@ real and the phone wrong, so it is accepted and put in front of the reviewer and
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .geo import CheckinRadius, ImpossibleTravel, distance_m, to_wgs84
+from emss_common.vocabulary import CHECKIN_FLAGS
 
-FLAG_LABELS = {
-    "far_from_outlet": "签到位置超出排口范围",
-    "impossible_speed": "与上一次签到之间的移动速度不可能达到",
-    "duplicate_photo": "照片与其他记录的照片雷同",
-    "photo_far_from_outlet": "照片拍摄位置远离排口",
-    "photo_time_mismatch": "照片拍摄时间与签到时间不符",
-    "off_plan_date": "采样日期不在采样计划内",
-    "long_visit": "开始签到与结束签到相隔过久",
-}
+from .geo import CHECKIN_RADIUS_M, MAX_TRAVEL_KMH, MIN_TRAVEL_M, CheckinRadius, ImpossibleTravel, distance_m, to_wgs84
+
+FLAG_LABELS = CHECKIN_FLAGS
 
 
 @dataclass(frozen=True)
 class CheckinPolicy:
     """Configurable thresholds ([D] defaults, see DOMAIN.md and the service config)."""
-    radius_m: float = 500.0
-    max_speed_kmh: float = 150.0
-    min_travel_m: float = 1000.0
+    radius_m: float = CHECKIN_RADIUS_M
+    max_speed_kmh: float = MAX_TRAVEL_KMH
+    min_travel_m: float = MIN_TRAVEL_M
     photo_time_tolerance: timedelta = timedelta(hours=2)
     max_visit: timedelta = timedelta(hours=12)
 

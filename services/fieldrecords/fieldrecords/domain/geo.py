@@ -99,16 +99,23 @@ def travel_speed_kmh(a, b):
     return distance_m(lng1, lat1, lng2, lat2) / 1000.0 / (seconds / 3600.0)
 
 
+# The [D] defaults of the check-in rules, written once (the service config may override each).
+CHECKIN_RADIUS_M = 500.0
+MAX_TRAVEL_KMH = 150.0
+MIN_TRAVEL_M = 1000.0
+
+
 @dataclass(frozen=True)
 class ImpossibleTravel:
     """Two consecutive check-ins of one filer that no road trip could join.
 
-    Defaults [D]: 120 km/h is faster than any drive between outlets in a city (expressway limit);
+    Defaults [D]: 150 km/h is faster than any drive between outlets in a city (expressway limit
+    plus a margin for timestamps taken a little before or after the move);
     moves under 1 km are ignored, since two fixes a minute apart at one site differ by GPS noise
     and by the GCJ-02/WGS-84 conversion of cheap phones.
     """
-    max_kmh: float = 120.0
-    min_distance_m: float = 1000.0
+    max_kmh: float = MAX_TRAVEL_KMH
+    min_distance_m: float = MIN_TRAVEL_M
 
     def check(self, previous, current):
         """previous, current = (datetime, lng, lat) in WGS-84; the flag detail or None."""
@@ -134,7 +141,7 @@ class CheckinRadius:
     error. The reported accuracy is kept in the flag so a reviewer can tell a poor fix from a
     check-in made elsewhere; it does not move the threshold (a claimed accuracy is not evidence).
     """
-    radius_m: float = 500.0
+    radius_m: float = CHECKIN_RADIUS_M
 
     def check(self, distance_m, accuracy_m=None):
         if distance_m <= self.radius_m:

@@ -5,6 +5,7 @@ from enum import Enum
 
 from emss_common.actor import FIELD_STAFF, Actor
 from emss_common.errors import Forbidden, InvalidTransition, ValidationFailed
+from emss_common.vocabulary import PRODUCTION_STATUSES
 
 
 class TripStatus(str, Enum):
@@ -16,7 +17,7 @@ class TripStatus(str, Enum):
 
 STATUS_LABELS = {"on_site": "现场采样中", "awaiting_confirmation": "待排污单位确认",
                  "confirmed": "排污单位已确认", "completed": "已离场"}
-PRODUCTION_LABELS = {"normal": "正常生产", "reduced": "减产", "stopped": "停产"}
+PRODUCTION_LABELS = PRODUCTION_STATUSES  # 采样工况
 
 
 def ensure_may_sample(actor: Actor, task: dict):

@@ -16,25 +16,12 @@ from ..domain.filing import STATUS_LABELS, FilingRight, RecordStatus, check_devi
 from ..schemas import DraftSchema, RecordQuerySchema, StartRecordSchema, SubmitSchema
 from ..storage import Submissions, new_id, next_number
 from . import copies, photos, policy
+from .checkins import last_checkin, remember_checkin
 
 
 def _filer(actor):
     return {"account_id": actor.account_id, "username": actor.username, "staff_id": actor.staff_id,
             "name": actor.name or actor.username}
-
-
-def last_checkin(ctx, account_id):
-    row = ctx.db["checkins"].find_one({"account_id": account_id}, {"_id": 0}, sort=[("at", -1)])
-    if row is None:
-        return None
-    at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=ctx.now.tzinfo)
-    return at, row["lng"], row["lat"]
-
-
-def remember_checkin(ctx, actor, checkin, subject_id):
-    ctx.db["checkins"].insert_one({"account_id": actor.account_id, "at": checkin["at"],
-                                   "lng": checkin["wgs84"]["lng"], "lat": checkin["wgs84"]["lat"],
-                                   "subject_id": subject_id, "stage": checkin["stage"]})
 
 
 def view(ctx, actor, record, with_photos=True):
@@ -319,11 +306,12 @@ def my_tasks(ctx, actor):
     return out
 
 
-def form_description(kind):
+def form_description(kind, device=None):
+    """What the pages render for a form kind; given a device, its block narrowed to that device."""
     if form(kind) is None:
         raise NotFound("未知的运维内容（表单）", field="form_kind")
     from ..domain.forms import describe
-    return describe(kind)
+    return describe(kind, device)
 
 
 def follow_confirmation(ctx, event):

@@ -12,7 +12,7 @@ from ..domain.checkins import check_in, flag
 from ..schemas import ConditionsSchema, DepartSchema, ReceiptSchema, SampleSchema, StartTripSchema
 from ..storage import PHOTO_FILES, Submissions, new_id, next_number
 from . import copies, photos, policy
-from .records import last_checkin, remember_checkin
+from .checkins import last_checkin, remember_checkin
 
 
 def view(ctx, actor, trip, with_photos=True):

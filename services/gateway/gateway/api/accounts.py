@@ -1,9 +1,8 @@
 """Login, logout, the current account, sub-accounts, regulator accounts."""
 from flask import current_app, request
 
-from registry import schemas as rs
-
 from ..auth import AUTHENTICATED, PUBLIC, request_token
+from ..schemas import registry as rs
 from . import route, services, body, args
 from .roles import INSTITUTION_ADMIN, SYSADMIN
 

@@ -3,10 +3,10 @@ trips (the confirmation service). Every write carries where it came from (origin
 address and browser as the gateway saw them), so the trail can say who acted from where."""
 from flask import request
 
-from confirmation import schemas as cs
 from emss_common.errors import ValidationFailed
 
-from . import args, body, route, services
+from ..schemas import confirmation as cs
+from . import args, body, json_object, route, services
 from .fieldrecords import _file, upload_payload
 from .roles import ENTERPRISE_USER, INSTITUTION_MEMBERS, REGULATOR, REVIEWER, SYSADMIN
 
@@ -26,7 +26,7 @@ def _act_payload():
     file or as the signature pad's base64 PNG, record_ids repeated or comma-separated, and the
     phone's position as longitude/latitude/accuracy fields. The origin is always the gateway's."""
     if request.mimetype != "multipart/form-data":
-        payload = body()
+        payload = json_object()
     else:
         present = [f for f in FILES if f in request.files]
         if not present:
@@ -63,9 +63,9 @@ def confirmation_day_records(actor, day):
 
 @route("/confirmation/days/<day>/confirm", "POST", [ENTERPRISE_USER],
        "排污单位确认：签字并上传面部清晰的工作照片，确认当日记录（缺省为当日全部待确认记录）；逐条返回确认结果与拒绝原因",
-       C, body=cs.ConfirmDaySchema)
+       C, body=cs.ConfirmDaySchema, payload=_act_payload)
 def confirmation_confirm_day(actor, day):
-    return services().confirmation.confirm_day(actor, day, _act_payload())
+    return services().confirmation.confirm_day(actor, day, body())
 
 
 @route("/confirmation/records", "GET", READERS,
@@ -82,9 +82,9 @@ def confirmation_get_record(actor, record_id):
 
 @route("/confirmation/reviews", "POST", [REVIEWER],
        "机构审核：确认或作废（须填写原因）一条或多条排污单位已确认的记录，签字并上传工作照片；审核人不能是填报人，逐条返回结果",
-       C, body=cs.ReviewSchema)
+       C, body=cs.ReviewSchema, payload=_act_payload)
 def confirmation_review(actor):
-    return services().confirmation.review(actor, _act_payload())
+    return services().confirmation.review(actor, body())
 
 
 @route("/confirmation/acts/<act_id>/<which>", "GET", READERS, "确认或审核时的签名（signature）或工作照片（photo）", C)
@@ -104,6 +104,7 @@ def confirmation_get_trip(actor, trip_id):
 
 
 @route("/confirmation/trips/<trip_id>/confirm", "POST", [ENTERPRISE_USER],
-       "排污单位确认采样行程：签字并上传工作照片（自主开展自行监测的无需确认）", T, body=cs.TripConfirmSchema)
+       "排污单位确认采样行程：签字并上传工作照片（自主开展自行监测的无需确认）", T, body=cs.TripConfirmSchema,
+       payload=_act_payload)
 def confirmation_confirm_trip(actor, trip_id):
-    return services().confirmation.confirm_trip(actor, trip_id, _act_payload())
+    return services().confirmation.confirm_trip(actor, trip_id, body())

@@ -1,7 +1,6 @@
 """Enterprises (排污单位), their outlets (排口) and monitoring devices."""
-from registry import schemas as rs
-
 from ..auth import PUBLIC
+from ..schemas import registry as rs
 from . import route, services, body, args
 from .roles import ANY_ROLE, ENTERPRISE_USER
 
@@ -14,7 +13,7 @@ def register_enterprise(actor):
     return services().registry.register_enterprise(body())
 
 
-@route("/enterprises", "GET", ANY_ROLE, "排污单位名录（监管方按辖区）", TAG)
+@route("/enterprises", "GET", ANY_ROLE, "排污单位名录（监管方按辖区）", TAG, query=rs.EnterpriseQuerySchema)
 def list_enterprises(actor):
     return services().registry.list_enterprises(actor, args())
 
@@ -58,6 +57,7 @@ def device_history(actor, device_id):
     return services().registry.device_history(actor, device_id)
 
 
-@route("/devices/<device_id>/as-of", "GET", ANY_ROLE, "某一时刻的设备参数（?at=ISO 8601）", TAG)
+@route("/devices/<device_id>/as-of", "GET", ANY_ROLE, "某一时刻的设备参数（?at=ISO 8601）", TAG,
+       query=rs.AsOfQuerySchema)
 def device_as_of(actor, device_id):
     return services().registry.device_as_of(actor, {"device_id": device_id, "at": args().get("at")})

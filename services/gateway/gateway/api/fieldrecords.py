@@ -4,9 +4,9 @@ import base64
 from flask import Response, request
 
 from emss_common.errors import ValidationFailed
-from fieldrecords import schemas as fs
 
-from . import args, body, route, services
+from ..schemas import fieldrecords as fs
+from . import args, body, json_object, route, services
 from .roles import ENTERPRISE_USER, FIELD_STAFF, INSTITUTION_ADMIN, INSTITUTION_MEMBERS, REGULATOR, SYSADMIN
 
 READERS = INSTITUTION_MEMBERS + [ENTERPRISE_USER, REGULATOR, SYSADMIN]
@@ -23,7 +23,7 @@ def upload_payload(field="file"):
         payload[field] = {"name": upload.filename or field,
                           "content_base64": base64.b64encode(upload.read()).decode()}
         return payload
-    return body()
+    return json_object()
 
 
 def _file(f, name="photo"):
@@ -67,9 +67,10 @@ def save_draft(actor, record_id):
 
 
 @route("/field-records/<record_id>/photos", "POST", [FIELD_STAFF],
-       "上传照片（工作照片须有清晰人脸；upload_id 由客户端生成）", F, body=fs.PhotoSchema, status=201)
+       "上传照片（工作照片须有清晰人脸；upload_id 由客户端生成）", F, body=fs.PhotoSchema, status=201,
+       payload=upload_payload)
 def add_record_photo(actor, record_id):
-    return services().fieldrecords.add_record_photo(actor, record_id, upload_payload())
+    return services().fieldrecords.add_record_photo(actor, record_id, body())
 
 
 @route("/field-records/<record_id>/submit", "POST", [FIELD_STAFF], "结束签到并上传（签名、完整表单）", F,
@@ -111,9 +112,10 @@ def get_trip(actor, trip_id):
     return services().fieldrecords.get_trip(actor, trip_id)
 
 
-@route("/sampling-trips/<trip_id>/photos", "POST", [FIELD_STAFF], "上传采样照片", P, body=fs.PhotoSchema, status=201)
+@route("/sampling-trips/<trip_id>/photos", "POST", [FIELD_STAFF], "上传采样照片", P, body=fs.PhotoSchema, status=201,
+       payload=upload_payload)
 def add_trip_photo(actor, trip_id):
-    return services().fieldrecords.add_trip_photo(actor, trip_id, upload_payload())
+    return services().fieldrecords.add_trip_photo(actor, trip_id, body())
 
 
 @route("/sampling-trips/<trip_id>/samples", "POST", [FIELD_STAFF], "记录样品（现场采样）", P, body=fs.SampleSchema)

@@ -1,10 +1,9 @@
 """Institution filing (备案): registration, 二审 information, reviews, change requests, listings."""
-from registry import schemas as rs
-
 from emss_common.errors import NotFound
 
 from ..auth import PUBLIC
-from . import route, services, body, args
+from ..schemas import registry as rs
+from . import args, body, checked, route, services
 from .roles import INSTITUTION_ADMIN, INSTITUTION_MEMBERS, REGULATOR, SYSADMIN
 
 TAG = "机构备案"
@@ -12,12 +11,19 @@ READERS = INSTITUTION_MEMBERS + [REGULATOR, SYSADMIN]
 # URL spelling → the registry's name for each kind of 二审 item
 TARGETS = {"staff": "staff", "equipment": "equipment", "vehicles": "vehicles",
            "spare-parts": "spare_parts"}
+ITEM_SCHEMAS = list(rs.SECOND_STAGE_SCHEMAS.values())
 
 
 def _target(name):
     if name not in TARGETS:
         raise NotFound(f"未知的二审信息类别：{name}", field="target")
     return TARGETS[name]
+
+
+def _item(name):
+    """The item in the body, checked with the schema of its kind (the URL names the kind)."""
+    _target(name)
+    return checked(rs.SECOND_STAGE_SCHEMAS[name], body())
 
 
 @route("/institutions", "POST", PUBLIC, "机构备案注册：基本信息与主账户", TAG,
@@ -45,17 +51,18 @@ def update_basic(actor, institution_id):
 
 @route("/institutions/<institution_id>/<target>", "POST", [INSTITUTION_ADMIN],
        "新增二审信息条目：staff 人员 / equipment 设备 / vehicles 车辆 / spare-parts 备品备件", TAG,
-       body=[rs.StaffSchema, rs.EquipmentSchema, rs.VehicleSchema, rs.SparePartSchema], status=201)
+       body=ITEM_SCHEMAS, status=201)
 def add_item(actor, institution_id, target):
-    return services().registry.add_institution_item(actor, institution_id, _target(target), body())
+    item = _item(target)
+    return services().registry.add_institution_item(actor, institution_id, _target(target), item)
 
 
 @route("/institutions/<institution_id>/<target>/<item_id>", "PUT", [INSTITUTION_ADMIN],
        "修改二审信息条目", TAG,
-       body=[rs.StaffSchema, rs.EquipmentSchema, rs.VehicleSchema, rs.SparePartSchema])
+       body=ITEM_SCHEMAS)
 def update_item(actor, institution_id, target, item_id):
-    return services().registry.update_institution_item(actor, institution_id, _target(target), item_id,
-                                                       body())
+    item = _item(target)
+    return services().registry.update_institution_item(actor, institution_id, _target(target), item_id, item)
 
 
 @route("/institutions/<institution_id>/<target>/<item_id>", "DELETE", [INSTITUTION_ADMIN],
@@ -84,7 +91,8 @@ def submit_change_request(actor, institution_id):
 
 
 @route("/change-requests", "GET", [INSTITUTION_ADMIN, REGULATOR, SYSADMIN],
-       "信息变更申请列表（?status=pending|approved|rejected）", TAG)
+       "信息变更申请列表（?status=pending|approved|rejected）", TAG,
+       query=rs.ChangeRequestQuerySchema)
 def list_change_requests(actor):
     return services().registry.list_change_requests(actor, args())
 

@@ -3,11 +3,11 @@ import base64
 
 from flask import Response, request
 
-from emss_common.errors import ValidationFailed
 from emss_common.schema import DecisionSchema
-from tasks import schemas as ts
 
-from . import route, services, body, args
+from .. import lookups
+from ..schemas import tasks as ts
+from . import args, body, json_object, route, services
 from .roles import INSTITUTION_ADMIN, INSTITUTION_MEMBERS, ENTERPRISE_USER, REGULATOR, SYSADMIN
 
 READERS = INSTITUTION_MEMBERS + [ENTERPRISE_USER, REGULATOR, SYSADMIN]
@@ -71,6 +71,11 @@ def create_task(actor):
 @route("/tasks", "GET", READERS, "运维任务列表（?state=in_progress|finished|overdue）", T, query=ts.TaskQuerySchema)
 def list_tasks(actor):
     return services().tasks.list_tasks(actor, args())
+
+
+@route("/task-plan-defaults", "GET", READERS, "各运维内容的默认频次（计划不得低于此频次，含本系统配置的调整）", T)
+def plan_defaults(actor):
+    return lookups.plan_defaults()
 
 
 @route("/tasks/<task_id>", "GET", READERS, "运维任务详情", T)
@@ -149,23 +154,22 @@ def advance_sampling(actor, task_id):
 
 def report_payload():
     """multipart/form-data (a file plus fields) or JSON with file.content_base64."""
-    if request.files:
+    if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         payload = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
         if "record_ids" in request.form:
             payload["record_ids"] = [v for v in request.form.getlist("record_ids") if v]
-        if upload is None:
-            raise ValidationFailed("请选择报告文件", field="file")
-        payload["file"] = {"name": upload.filename,
-                           "content_base64": base64.b64encode(upload.read()).decode()}
+        if upload is not None:  # a missing file is named after the metadata is checked, as the service does
+            payload["file"] = {"name": upload.filename,
+                               "content_base64": base64.b64encode(upload.read()).decode()}
         return payload
-    return body()
+    return json_object()
 
 
 @route("/reports", "POST", [INSTITUTION_ADMIN], "上传报告（PDF/PNG/JPEG，按内容识别）", R,
-       body=ts.ReportMetaSchema, status=201)
+       body=ts.ReportMetaSchema, status=201, payload=report_payload, files={"file": "请选择报告文件"})
 def upload_report(actor):
-    return services().tasks.upload_report(actor, report_payload())
+    return services().tasks.upload_report(actor, body())
 
 
 @route("/reports", "GET", READERS, "报告清单（?task_id=）", R)

@@ -195,9 +195,3 @@ def _template_globals(state):
                                        field_label=field_label,
                                        show_value=show_value, audit_actions=AUDIT_ACTIONS)
 
-
-from . import public, session, register, institution, regulator, enterprise, admin, devices  # noqa: E402,E501,F401  (pages register themselves)
-from . import tasks_pages  # noqa: E402,F401
-from . import field  # noqa: E402,F401  (field work: WeChat H5 pages and record views)
-from . import confirmation_pages  # noqa: E402,F401  (enterprise confirmation, review, their portal view)
-from . import trip_pages  # noqa: E402,F401  (a sampling trip with its confirmation trail, portal)

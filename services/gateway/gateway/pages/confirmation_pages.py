@@ -18,10 +18,9 @@ record's outcome, so refusals are shown one by one beside the records that went 
 """
 from flask import request
 
-from confirmation.domain.records import STATUS_LABELS
-from fieldrecords.domain.checkins import FLAG_LABELS
-from fieldrecords.domain.forms import describe
-from registry.domain.devices import factor_catalogue
+from emss_common.vocabulary import CHECKIN_FLAGS as FLAG_LABELS, RECORD_STATUSES as STATUS_LABELS, factor
+
+from ..lookups import describe
 
 from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .field import FLAG_HINTS, record_view
@@ -202,19 +201,14 @@ def _confirmation_globals(state):
                                        cf_device=device_name)
 
 
-_factors = {}
-
-
 def device_name(device, outlet_kind=None):
     """设备名称 of a device as a confirmation copy keeps it (id, name, model, factor code): its
     registered name, else its factor's name and model (化学需氧量（CODmax plus）)."""
     device = device or {}
     if device.get("name"):
         return device["name"]
-    if not _factors:
-        _factors.update(factor_catalogue())
     code = device.get("factor_code")
-    known = _factors.get(outlet_kind or "", {}).get(code) if code else None
+    known = factor(outlet_kind or "", code) if code else None
     head = known["name"] if known else (code or "自动采样器")  # only samplers have no factor
     return f"{head}（{device['model']}）" if device.get("model") else head
 

@@ -7,9 +7,9 @@ camera files and the signature pad only exist in the browser); the session cooki
 X-CSRF-Token header authenticate those calls. The fieldrecords service decides who sees what: an
 enterprise or a regulator opens the same detail page an institution does.
 
-A form is rendered from the catalogue's description (fieldrecords.domain.forms.describe, plain
-Python, like the task pages use tasks.domain): one generic renderer for all 15 kinds, each device's
-block narrowed to what applies to that device.
+A form is rendered from the description the fieldrecords service gives (form_description, by
+RPC, kept briefly): one generic renderer for all 15 kinds, each device's block narrowed to what
+applies to that device.
 """
 import json
 
@@ -18,10 +18,11 @@ from markupsafe import Markup
 
 from emss_common.clock import as_utc, to_shanghai
 from emss_common.errors import NotFound, ValidationFailed
-from emss_common.forms import forms
-from fieldrecords.domain.forms import describe
-from fieldrecords.domain.forms.limits import fmt
-from registry.domain.devices import ALLOWED_DEVICE_KINDS, DEVICE_KINDS, factor
+from emss_common.forms import fmt, forms
+from emss_common.vocabulary import (ALLOWED_DEVICE_KINDS, DEVICE_KINDS, OUTLET_KINDS, PHOTO_KINDS, PRODUCTION_STATUSES,
+                                    TREATMENT_STATUSES, factor)
+
+from ..lookups import describe
 
 from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .tasks_pages import MEMBERS, READERS, query_args
@@ -32,7 +33,6 @@ RECORD_READERS = MEMBERS + ["regulator", "sysadmin", "enterprise_user"]
 PAGE_SIZE = 20
 PORTAL_PAGE_SIZE = 50
 
-OUTLET_KINDS = {"wastewater": "废水排口", "flue_gas": "废气排口"}
 FLAG_HINTS = {  # what a reviewer should look at, beside the service's own label
     "far_from_outlet": "签到位置与排口登记坐标的距离超过允许范围",
     "impossible_speed": "与上一次签到相比，移动速度超出可能",
@@ -43,9 +43,8 @@ FLAG_HINTS = {  # what a reviewer should look at, beside the service's own label
     "long_visit": "开始签到与结束签到相隔过久，表单可能并非在现场填写",
 }
 STAGES = {"start": "开始签到", "end": "结束签到", "arrival": "进场签到", "departure": "离场签到"}
-PRODUCTION = {"normal": "正常生产", "reduced": "减产", "stopped": "停产"}
-TREATMENT = {"normal": "正常运行", "abnormal": "运行异常"}
-PHOTO_KINDS = {"work": "工作照片", "scene": "现场照片", "device": "设备照片", "sample": "样品照片"}
+PRODUCTION = PRODUCTION_STATUSES
+TREATMENT = TREATMENT_STATUSES
 # Device facts a form's preview may read (units, full scale, conditions on kind/factor/method).
 DEVICE_FACTS = ("id", "kind", "factor_code", "factor_name", "unit", "range_lower", "range_upper",
                 "method_principle", "name", "model")

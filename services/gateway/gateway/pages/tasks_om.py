@@ -7,8 +7,9 @@ from flask import flash, redirect, request, url_for
 
 from emss_common.errors import NotFound
 from emss_common.forms import forms_for
-from tasks.domain.frequency import KINDS, Frequency
-from tasks.domain.reports import REPORT_FOR_FORM, REPORT_KINDS
+from emss_common.vocabulary import FREQUENCY_KINDS as KINDS, REPORT_FOR_FORM, REPORT_KINDS
+
+from ..lookups import plan_defaults
 
 from . import attempt, bp, page, reference, render, services
 from .field import occurrence_records
@@ -55,23 +56,22 @@ def _om_contracts(actor):
     return [c for c in rows if c["nature"] == "om"]
 
 
-def default_frequency(spec):
-    return Frequency.of(spec["default_frequency"])
-
-
 def plan_rows(ent, chosen=None):
-    """One row per outlet × applicable form kind, prefilled with the catalogue default.
+    """One row per outlet × applicable form kind, prefilled with the default the tasks service checks
+    plans against (its configured overrides applied).
     `chosen`: {(outlet_id, form_kind): plan item} of an existing plan or the posted form."""
     rows = []
+    defaults = plan_defaults()
     for outlet in (ent or {}).get("outlets", []):
         for kind, spec in forms_for(outlet["kind"]).items():
-            default = default_frequency(spec)
+            default = defaults[kind]
             item = (chosen or {}).get((outlet["id"], kind))
-            freq = (item or {}).get("frequency") or default.to_dict()
+            freq = (item or {}).get("frequency") or {k: v for k, v in default.items() if k != "label"}
             rows.append({
                 "index": len(rows), "outlet_id": outlet["id"], "outlet_name": outlet["name"],
                 "outlet_kind": outlet["kind"], "form_kind": kind, "form_name": spec["name"],
-                "default_label": default.label, "default_kind": default.kind, "default_n": default.n,
+                "default_label": default["label"], "default_kind": default["kind"],
+                "default_n": default.get("n"),
                 "included": item is not None if chosen is not None else True,
                 "id": (item or {}).get("id") or "", "title": (item or {}).get("title") or "",
                 "kind": freq.get("kind"), "n": freq.get("n"), "needs_report": bool(spec.get("needs_report")),

@@ -12,11 +12,10 @@ from flask import flash, redirect, request, url_for
 
 from emss_common.clock import SystemClock
 from emss_common.forms import forms
-from tasks.domain.contracts import CHANGE_STATUS_LABELS, CONTRACT_STATUS_LABELS, NATURES
-from tasks.domain.frequency import KINDS, Frequency
-from tasks.domain.om_tasks import TASK_STATUS_LABELS
-from tasks.domain.reports import REPORT_KINDS
-from tasks.domain.sampling import STAGE_LABELS
+from emss_common.vocabulary import (CHANGE_STATUSES as CHANGE_STATUS_LABELS, CONTRACT_NATURES as NATURES,
+                                    CONTRACT_STATUSES as CONTRACT_STATUS_LABELS, FREQUENCY_KINDS as KINDS,
+                                    REPORT_KINDS, SAMPLING_STAGES as STAGE_LABELS,
+                                    TASK_STATUSES as TASK_STATUS_LABELS, frequency_label)
 
 from . import attempt, bp, form_payload, page, render, services
 from .labels import FIELD_LABELS
@@ -176,10 +175,7 @@ def show(value, field=None, names=None):
 def plan_line(item, names=None):
     names = names or {}
     spec = forms().get(item.get("form_kind")) or {}
-    try:
-        freq = Frequency.of(item.get("frequency") or {}).label
-    except (KeyError, ValueError):
-        freq = "—"
+    freq = frequency_label(item.get("frequency") or {}) or "—"
     outlet = names.get(item.get("outlet_id"), item.get("outlet_name") or "")
     return f"{outlet} · {item.get('title') or spec.get('name', item.get('form_kind'))} · {freq}".strip(" ·")
 
@@ -500,5 +496,3 @@ def tasks_change_decision(actor, change_request_id):
         return redirect(url_for("pages.tasks_change", change_request_id=change_request_id))
     return redirect(url_for("pages.tasks_changes"))
 
-
-from . import tasks_om, tasks_sampling  # noqa: E402,F401  (their pages register themselves)

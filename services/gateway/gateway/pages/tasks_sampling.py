@@ -7,13 +7,12 @@ import uuid
 
 from flask import flash, redirect, request, url_for
 
-from tasks.domain.sampling import STAGE_LABELS
+from emss_common.vocabulary import OUTLET_KIND_SHORT as OUTLET_KINDS, SAMPLING_STAGES as STAGE_LABELS
 
 from . import attempt, bp, form_payload, page, reference, render, services
 from .tasks_pages import ADMIN, READERS, enterprise_options, field_errors, is_admin, message_for
 
 STEPS = ("commission", "scheme", "plan", "sampling", "management", "report")
-OUTLET_KINDS = {"wastewater": "废水", "flue_gas": "废气"}
 EXTRA_ITEM_ROWS = 2
 PLAN_DATE_ROWS = 3
 

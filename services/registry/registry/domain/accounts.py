@@ -1,18 +1,8 @@
 """Account rules: usernames, password strength, and lock-out after repeated failures (等保)."""
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{4,32}$")
-
-
-def password_problem(password: str) -> str | None:
-    if len(password) < 10:
-        return "密码至少10位"
-    classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    if classes < 3:
-        return "密码须包含大写字母、小写字母、数字、符号中的至少三类"
-    return None
+from emss_common.credentials import USERNAME, password_problem  # noqa: F401  (the rules, in one place)
 
 
 @dataclass(frozen=True)

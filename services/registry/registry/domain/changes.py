@@ -7,16 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from emss_common.vocabulary import CHANGE_OPS, CHANGE_STATUSES, CHANGE_TARGETS  # noqa: F401
 from emss_common.workdays import working_deadline
-
-CHANGE_TARGETS = {
-    "basic": "基本信息",
-    "staff": "人员",
-    "equipment": "设备",
-    "vehicles": "运维车辆",
-    "spare_parts": "备品备件",
-}
-CHANGE_OPS = {"add": "新增", "update": "修改", "remove": "删除"}
 
 
 class ChangeStatus(str, Enum):
@@ -25,7 +17,7 @@ class ChangeStatus(str, Enum):
     REJECTED = "rejected"
 
 
-CHANGE_STATUS_LABELS = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
+CHANGE_STATUS_LABELS = CHANGE_STATUSES
 
 
 @dataclass(frozen=True)

@@ -4,36 +4,14 @@ A device's parameters change over time (a new range, a new velocity-field coeffi
 change makes a new version valid from the moment it was recorded, so other services can ask what
 a device looked like on a date. Enterprises must record a change within 5 working days of it.
 """
-from functools import lru_cache
-from importlib import resources
+from emss_common.vocabulary import ALLOWED_DEVICE_KINDS, DEVICE_KINDS, OUTLET_KINDS, factor, factor_catalogue
 
-import yaml
-
-OUTLET_KINDS = {"wastewater": "废水排口", "flue_gas": "废气排口"}
-
-DEVICE_KINDS = {
-    "water_analyzer": "水污染源在线监测仪器",
-    "water_sampler": "自动采样器",
-    "cems": "烟气排放连续监测系统（CEMS）分析仪",
-}
-ALLOWED_DEVICE_KINDS = {
-    "wastewater": {"water_analyzer", "water_sampler"},
-    "flue_gas": {"cems"},
-}
+__all__ = ["ALLOWED_DEVICE_KINDS", "DEVICE_KINDS", "OUTLET_KINDS", "factor", "factor_catalogue",
+           "TRACKED_PARAMETERS", "device_kind_problem", "changed_fields"]
 
 # Fields whose change is a "sudden change" worth a maintenance record (DOMAIN.md anomaly rules).
 TRACKED_PARAMETERS = ("range_upper", "velocity_field_coefficient", "pitot_coefficient",
                       "cross_section_m2", "reference_o2_pct", "detection_limit")
-
-
-@lru_cache(maxsize=1)
-def factor_catalogue():
-    text = resources.files("registry").joinpath("catalogue/factors.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
-
-
-def factor(outlet_kind, code):
-    return factor_catalogue().get(outlet_kind, {}).get(code)
 
 
 def device_kind_problem(outlet_kind, device_kind, factor_code):

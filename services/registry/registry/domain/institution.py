@@ -3,32 +3,11 @@ equipment calibration, vehicle ownership and leases, spare parts."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# The five types of the seeds, and whether the institution is itself the polluting enterprise.
-INSTITUTION_TYPES = {
-    "testing": "检测机构",
-    "om": "运维机构",
-    "testing_om": "检测运维机构",
-    "self_testing_enterprise": "自主检测排污企业",
-    "self_testing_om_enterprise": "自主检测&运维排污企业",
-}
+from emss_common.vocabulary import (  # noqa: F401  (the registry's vocabulary, kept in the catalogue)
+    CAPABILITIES, EDUCATION_LEVELS, INSTITUTION_TYPES, TECHNICAL_ROLES)
+
+# The types whose institution is itself the polluting enterprise.
 SELF_OPERATING_TYPES = {"self_testing_enterprise", "self_testing_om_enterprise"}
-
-CAPABILITIES = {
-    "wastewater_om": "废水自动监测运维",
-    "flue_gas_om": "废气自动监测运维",
-    "nmhc_om": "非甲烷总烃自动监测运维",
-    "sampling": "自行监测采样",
-    "laboratory": "实验室分析",
-}
-
-TECHNICAL_ROLES = {
-    "om_staff": "运维人员",
-    "technical_lead": "技术负责人",
-    "quality_lead": "质量负责人",
-    "quality_supervisor": "质量监督管理人",
-}
-
-EDUCATION_LEVELS = ("博士", "硕士", "本科", "大专", "中专", "高中", "其他")
 
 
 def is_self_operating(institution_type: str) -> bool:

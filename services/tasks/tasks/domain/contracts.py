@@ -3,8 +3,9 @@ through a reviewed change request (信息变更申请), and every version is kep
 from enum import Enum
 
 from emss_common.errors import InvalidTransition, ValidationFailed
+from emss_common.vocabulary import CHANGE_STATUSES, CONTRACT_NATURES, CONTRACT_STATUSES
 
-NATURES = {"om": "运维", "monitoring": "监测"}
+NATURES = CONTRACT_NATURES
 
 
 class ContractStatus(str, Enum):
@@ -12,8 +13,8 @@ class ContractStatus(str, Enum):
     SUBMITTED = "submitted"
 
 
-CONTRACT_STATUS_LABELS = {"draft": "草稿", "submitted": "已提交"}
-CHANGE_STATUS_LABELS = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
+CONTRACT_STATUS_LABELS = CONTRACT_STATUSES
+CHANGE_STATUS_LABELS = CHANGE_STATUSES
 
 
 def check_terms(terms):

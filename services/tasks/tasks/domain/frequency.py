@@ -8,15 +8,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-KINDS = {
-    "daily": "每日",
-    "weekly": "每周",
-    "every_n_days": "每N天",
-    "monthly": "每月",
-    "quarterly": "每季度",
-    "every_3_months": "每3个月",
-    "on_demand": "按需（不定期）",
-}
+from emss_common.vocabulary import FREQUENCY_KINDS, frequency_label
+
+KINDS = FREQUENCY_KINDS
 
 # The longest gap each kind allows; a plan may shorten it, never lengthen it.
 _MAX_INTERVAL_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "every_3_months": 92}
@@ -42,7 +36,7 @@ class Frequency:
 
     @property
     def label(self):
-        return f"每{self.n}天" if self.kind == "every_n_days" else KINDS[self.kind]
+        return frequency_label(self.to_dict())
 
     @property
     def max_interval_days(self):

@@ -5,6 +5,7 @@ from datetime import date
 from enum import Enum
 
 from emss_common.errors import Forbidden, InvalidTransition, ValidationFailed
+from emss_common.vocabulary import TASK_STATUSES
 
 from .plan import check_plan_item
 
@@ -17,8 +18,7 @@ class TaskStatus(str, Enum):
     FINISHED = "finished"
 
 
-TASK_STATUS_LABELS = {"draft": "草稿", "applied": "待审核", "returned": "已退回",
-                      "in_progress": "进行中", "finished": "已完结"}
+TASK_STATUS_LABELS = TASK_STATUSES
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from emss_common.forms import form, forms
+from emss_common.vocabulary import OUTLET_KINDS
 
 from .frequency import Frequency
 
@@ -19,6 +20,15 @@ def default_frequency(form_kind, overrides=None):
     return Frequency.of(forms()[form_kind]["default_frequency"])
 
 
+def default_frequencies(overrides=None):
+    """{form kind: its default frequency with label}: where a plan editor starts."""
+    out = {}
+    for kind in forms():
+        freq = default_frequency(kind, overrides)
+        out[kind] = {**freq.to_dict(), "label": freq.label}
+    return out
+
+
 def check_plan_item(item, outlet, index, overrides=None):
     """Problems with one plan item: {outlet_id, form_kind, frequency} against its outlet."""
     prefix = f"plan[{index}]"
@@ -28,8 +38,8 @@ def check_plan_item(item, outlet, index, overrides=None):
     if outlet is None:
         return [PlanProblem(f"{prefix}.outlet_id", "计划中的点位不在本任务的运维点位中")]
     if spec["outlet_kind"] != outlet["kind"]:
-        kind = "废水" if outlet["kind"] == "wastewater" else "废气"
-        return [PlanProblem(f"{prefix}.form_kind", f"“{spec['name']}”不适用于{kind}排口")]
+        return [PlanProblem(f"{prefix}.form_kind",
+                            f"“{spec['name']}”不适用于{OUTLET_KINDS.get(outlet['kind'], outlet['kind'])}")]
     try:
         freq = Frequency.of(item["frequency"])
     except ValueError as exc:

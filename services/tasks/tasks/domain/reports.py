@@ -3,18 +3,11 @@ of being issued; a file is a PDF or an image, recognised by its content, not its
 from dataclasses import dataclass
 from datetime import date
 
+from emss_common.vocabulary import REPORT_FOR_FORM, REPORT_KINDS
 from emss_common.workdays import working_deadline
 
-REPORT_KINDS = {
-    "water_comparison": "实际水样比对",
-    "periodic_check": "定期校验",
-    "accuracy_check": "正确度核查",
-    "calibration": "校准",
-    "monitoring": "监测报告",
-}
+__all__ = ["REPORT_FOR_FORM", "REPORT_KINDS"]  # the vocabulary lives in the common catalogue
 
-# Which form kind's occurrences expect which report kind.
-REPORT_FOR_FORM = {"ww_comparison": "water_comparison", "fg_periodic_check": "periodic_check"}
 
 _SIGNATURES = (
     (b"%PDF-", "application/pdf"),

@@ -3,6 +3,7 @@ its inputs are complete. 委托任务申请 → 方案编制 → 采样计划 �
 from enum import Enum
 
 from emss_common.errors import InvalidTransition, ValidationFailed
+from emss_common.vocabulary import SAMPLING_STAGES
 
 
 class Stage(str, Enum):
@@ -15,9 +16,7 @@ class Stage(str, Enum):
     FINISHED = "finished"
 
 
-STAGE_LABELS = {"commission": "委托任务申请", "scheme": "方案编制", "plan": "采样计划",
-                "sampling": "现场采样", "management": "采样管理", "report": "数据报告",
-                "finished": "已完结"}
+STAGE_LABELS = SAMPLING_STAGES
 ORDER = list(Stage)
 
 

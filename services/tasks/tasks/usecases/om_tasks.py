@@ -12,6 +12,7 @@ from emss_common.validation import load
 from ..domain import om_tasks as rules
 from ..domain.access import may_edit, may_review, may_view, scope_query
 from ..domain.frequency import Frequency
+from ..domain.plan import default_frequencies
 from ..domain.occurrences import STATUS_LABELS, occurrences, period_for, status_of
 from ..schemas import (TaskSchema, TaskChangeSchema, TransitionSchema, TaskQuerySchema,
                        MaintenanceQuerySchema, OccurrenceQuerySchema)
@@ -28,6 +29,11 @@ def _overrides(ctx):
             kind, _, n = str(value).partition(":")
             out[key[len("EMSS_FREQUENCY_"):].lower()] = {"kind": kind, "n": int(n) if n else None}
     return out
+
+
+def plan_defaults(ctx):
+    """Each form kind's default frequency as this service checks plans against it (overrides applied)."""
+    return default_frequencies(_overrides(ctx))
 
 
 def _load(ctx, actor, task_id):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 from emss_common.errors import ValidationFailed
 
-from .limits import fmt
+from emss_common.forms import fmt
 from .model import NOTE_MAX_LEN
 
 ABSENT = object()

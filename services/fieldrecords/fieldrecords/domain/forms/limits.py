@@ -11,6 +11,8 @@ catalogue. A judgement is one of:
 """
 from dataclasses import dataclass, field as dc_field
 
+from emss_common.forms import fmt
+
 from .conditions import CatalogueError, ValueCondition
 
 
@@ -43,16 +45,6 @@ class Outcome:
     value: object
     limit: object
     message: str
-
-
-def fmt(x):
-    """A number as a person writes it: 2.5, not 2.5000000001 nor 2.50."""
-    if isinstance(x, bool):
-        return "是" if x else "否"
-    if not isinstance(x, (int, float)):
-        return str(x)
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 class Judge:

@@ -14,7 +14,7 @@ from emss_common.errors import ValidationFailed
 from .conditions import all_match
 from .fieldtypes import ABSENT, blank, parse, to_json
 from .formulas import FormulaProblem, IncompleteInput
-from .limits import fmt
+from emss_common.forms import fmt
 from .model import spec_for
 
 
