@@ -1,6 +1,8 @@
 """Marshmallow base for every EMSS schema: Chinese error messages, unknown fields refused."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema, RAISE
 
+from .clock import FIRST_YEAR, LAST_YEAR, in_range
+
 _MESSAGES = {
     fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
     fields.String: {"invalid": "应为文本"},
@@ -22,6 +24,21 @@ Schema._default_error_messages = {  # type: ignore[attr-defined]
     **getattr(Schema, "_default_error_messages", {}),
     "type": "请求内容格式不正确", "unknown": "未知字段",
 }
+
+
+def _within_years(deserialize, what):
+    """Every date and time field refuses years outside FIRST_YEAR..LAST_YEAR (checked as parsed,
+    before any time-zone conversion), so no later conversion or date arithmetic can overflow."""
+    def checked(self, value, attr, data, **kwargs):
+        out = deserialize(self, value, attr, data, **kwargs)
+        if not in_range(out):
+            raise ValidationError(f"{what}应在{FIRST_YEAR}年到{LAST_YEAR}年之间")
+        return out
+    return checked
+
+
+fields.DateTime._deserialize = _within_years(fields.DateTime._deserialize, "时间")
+fields.Date._deserialize = _within_years(fields.Date._deserialize, "日期")
 
 
 class StrictSchema(Schema):

@@ -264,7 +264,8 @@ def test_the_lab_records_a_received_sample_on_the_portal_page(world, system):
     from tests.e2e.worlds import PASSWORD
     lab_user = "lab_admin"
     browser = system.test_client()
-    resp = browser.post("/login", data={"username": lab_user, "password": PASSWORD})
+    from tests.system_fixtures import portal_login
+    resp = portal_login(browser, lab_user, PASSWORD)
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
     page = browser.get(f"/portal/tasks/sampling/{world['task']['id']}").get_data(as_text=True)
     assert "来样检查" in page and 'id="receipt-form"' in page
