@@ -1,5 +1,7 @@
 """Fixtures for running the whole system in one test process: the five services on a fresh vhost of the real broker,
 the gateway app driven through Flask's test client (one RPC hop per request, as in production)."""
+import re
+
 import pytest
 
 from emss_common.config import Settings
@@ -106,3 +108,12 @@ def login(client):
 @pytest.fixture
 def anonymous(client):
     return Api(client)
+
+
+def portal_login(client, username, password, next=None):
+    """Sign a test browser in with the password form, as a person does: open the login page (its
+    form token and the nonce cookie it is tied to), then post the form."""
+    path = "/login" + (f"?next={next}" if next else "")
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(path, data={"username": username, "password": password, "csrf_token": token})

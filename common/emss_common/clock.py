@@ -4,6 +4,14 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# The years a date or time given to EMSS may fall in: far enough from datetime's ends (year 1 and
+# 9999) that converting between Shanghai and UTC, or adding a few days, never overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+class OutOfRange(ValueError):
+    """A time that cannot be converted (beyond datetime's years once moved to UTC)."""
+
 
 def utcnow():
     return datetime.now(timezone.utc)
@@ -38,7 +46,15 @@ def as_utc(value):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=SHANGHAI)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01 in Shanghai is before year 1 in UTC
+        raise OutOfRange(f"{value.isoformat()} is out of range") from None
+
+
+def in_range(value):
+    """Whether a date or datetime falls in the years EMSS accepts (FIRST_YEAR..LAST_YEAR)."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
 def to_shanghai(value):

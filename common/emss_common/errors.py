@@ -3,6 +3,8 @@
 Each carries a machine code, a Chinese message for the user and, where one field is at fault,
 the field's name, so the gateway can answer {"error": {"code", "message", "field"}}.
 """
+import logging
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -95,3 +97,26 @@ def _first_error(messages, prefix):
             return _first_error(first, prefix)
         return prefix, str(first)
     return prefix, str(messages)
+
+
+class ExpectedErrorsAtInfo(logging.Filter):
+    """nameko logs an RPC's expected exception as a WARNING with its traceback. One the caller
+    caused (a 4xx: bad input, not found, forbidden, conflict) is routine: one line at INFO, so the
+    tracebacks left in the log are those of real failures."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, EmssError) and exc.http_status < 500:
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def log_expected_errors_at_info(logger_name="nameko.containers"):
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, ExpectedErrorsAtInfo) for f in logger.filters):
+        logger.addFilter(ExpectedErrorsAtInfo())
+
+
+# Installed wherever these errors exist: every service process imports this module.
+log_expected_errors_at_info()

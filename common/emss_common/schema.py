@@ -3,6 +3,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema, RAISE
 
+from .clock import FIRST_YEAR, LAST_YEAR, in_range
 from .credentials import (PASSWORD_CLASSES_MESSAGE, PASSWORD_LENGTH_MESSAGE, PASSWORD_MIN_LENGTH, USERNAME,
                           USERNAME_MESSAGE, too_few_classes)
 
@@ -27,6 +28,21 @@ Schema._default_error_messages = {  # type: ignore[attr-defined]
     **getattr(Schema, "_default_error_messages", {}),
     "type": "请求内容格式不正确", "unknown": "未知字段",
 }
+
+
+def _within_years(deserialize, what):
+    """Every date and time field refuses years outside FIRST_YEAR..LAST_YEAR (checked as parsed,
+    before any time-zone conversion), so no later conversion or date arithmetic can overflow."""
+    def checked(self, value, attr, data, **kwargs):
+        out = deserialize(self, value, attr, data, **kwargs)
+        if not in_range(out):
+            raise ValidationError(f"{what}应在{FIRST_YEAR}年到{LAST_YEAR}年之间")
+        return out
+    return checked
+
+
+fields.DateTime._deserialize = _within_years(fields.DateTime._deserialize, "时间")
+fields.Date._deserialize = _within_years(fields.Date._deserialize, "日期")
 
 
 class StrictSchema(Schema):

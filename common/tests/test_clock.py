@@ -40,3 +40,12 @@ def test_the_config_chooses_a_frozen_clock_or_the_system_clock():
     assert type(clock_from_config({})) is SystemClock
     assert type(clock_from_config(None)) is SystemClock
     assert SystemClock().now().tzinfo is not None
+
+
+def test_a_time_that_cannot_be_moved_to_utc_is_a_value_error_not_an_overflow():
+    import pytest
+    from emss_common.clock import OutOfRange
+    for text in ("0001-01-01T00:00:00", "9999-12-31T23:00:00-05:00"):
+        with pytest.raises(OutOfRange):
+            as_utc(text)
+    assert issubclass(OutOfRange, ValueError)

@@ -3,6 +3,7 @@ one institution never sees another's data."""
 import pytest
 
 from tests import builders as b
+from tests.system_fixtures import portal_login
 
 ADMIN_PASSWORD = "Admin#Test2026"
 
@@ -111,7 +112,7 @@ def test_a_regulator_sees_only_their_district(anonymous, login):
 
 def test_a_cookie_session_write_without_the_csrf_token_is_refused(client, anonymous):
     _register(anonymous, "csrf_inst")
-    resp = client.post("/login", data={"username": "csrf_inst", "password": "Field#Pass2026"})
+    resp = portal_login(client, "csrf_inst", "Field#Pass2026")
     assert resp.status_code == 302
     resp = client.post("/api/v1/auth/password", json={"old_password": "Field#Pass2026",
                                                       "new_password": "Other#Pass2026"})

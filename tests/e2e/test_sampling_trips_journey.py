@@ -71,7 +71,7 @@ def test_a_trip_from_arrival_to_departure_goes_to_the_enterprise_and_the_task_le
     assert trip["flags"] == []
     again = start_trip(wu, task_id, w["ww"], "trip-0000000001")      # the phone sent it twice
     assert again == (201, trip)
-    assert len(wu.get("/sampling-trips", mine="1")[1]) == 1
+    assert len(wu.get("/sampling-trips", mine="1")[1]["items"]) == 1
 
     status, work = upload(wu, f"/sampling-trips/{trip['id']}/photos", face_jpeg(), "work.jpg",
                           upload_id="trip-photo-01", kind="work")
@@ -129,7 +129,7 @@ def test_a_trip_from_arrival_to_departure_goes_to_the_enterprise_and_the_task_le
     assert status == 200 and mimetype == "image/png" and data == signature_png()
     status, mimetype, data = download(w["reg"], f"/field-photos/{work['id']}")
     assert status == 200 and mimetype == "image/jpeg" and data == face_jpeg()
-    assert [t["id"] for t in w["enterprise"].get("/sampling-trips", sampling_task_id=task_id)[1]] == [trip["id"]]
+    assert [t["id"] for t in w["enterprise"].get("/sampling-trips", sampling_task_id=task_id)[1]["items"]] == [trip["id"]]
 
     # the tasks service learned that the team left: 现场采样 may end; 采样管理 waits for the enterprise
     def departed():
@@ -166,7 +166,7 @@ def test_a_trip_cannot_depart_without_a_sample_or_a_work_photo_with_a_face(world
     assert status == 400 and body["error"]["field"] == "photos", body
     assert wu.get(f"/sampling-trips/{trip['id']}")[1]["status"] == "on_site"
     # the enterprise does not see a trip still on site in its list
-    assert w["enterprise"].get("/sampling-trips")[1] == []
+    assert w["enterprise"].get("/sampling-trips")[1]["items"] == []
 
 
 def test_someone_not_in_the_sampling_plan_is_refused(world, login):
@@ -176,7 +176,8 @@ def test_someone_not_in_the_sampling_plan_is_refused(world, login):
     assert status == 403, body
     status, body = start_trip(w["enterprise"], w["task"]["id"], w["ww"], "trip-0000000004")
     assert status == 403, body
-    assert w["zheng"].get("/sampling-trips", mine="1") == (200, [])
+    status, listed = w["zheng"].get("/sampling-trips", mine="1")
+    assert (status, listed["items"]) == (200, [])
 
 
 def test_a_received_sample_delivered_late_records_the_problem(world, service_config):
@@ -263,7 +264,8 @@ def test_the_lab_records_a_received_sample_on_the_portal_page(world, system):
     from tests.e2e.worlds import PASSWORD
     lab_user = "lab_admin"
     browser = system.test_client()
-    resp = browser.post("/login", data={"username": lab_user, "password": PASSWORD})
+    from tests.system_fixtures import portal_login
+    resp = portal_login(browser, lab_user, PASSWORD)
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
     page = browser.get(f"/portal/tasks/sampling/{world['task']['id']}").get_data(as_text=True)
     assert "来样检查" in page and 'id="receipt-form"' in page
@@ -284,3 +286,23 @@ def test_the_lab_records_a_received_sample_on_the_portal_page(world, system):
     assert resp.status_code == 200 and "photos" in resp.get_data(as_text=True)
     listed = world["lab"].get(f"/sampling-tasks/{world['task']['id']}/receipts")[1]
     assert [r["sample_code"] for r in listed] == ["DW001-20261123-09"]
+
+
+def test_the_trip_list_is_paged_and_a_bad_size_or_page_is_refused(world, clock):
+    """The trip list pages like every other list (size, after): a negative or huge size is not
+    "everything", it is a 400 naming the parameter."""
+    wu, task_id = world["wu"], world["task"]["id"]
+    made = []
+    for i in range(3):
+        clock.set(f"2026-11-23T10:0{i}:00+08:00")
+        status, trip = start_trip(wu, task_id, world["ww"], f"trip-page-000{i}")
+        assert status == 201, trip
+        made.append(trip["id"])
+    status, first = wu.get("/sampling-trips", mine="1", size="2")
+    assert status == 200 and [t["id"] for t in first["items"]] == made[::-1][:2] and first["next"], first
+    status, rest = wu.get("/sampling-trips", mine="1", size="2", after=first["next"])
+    assert status == 200 and [t["id"] for t in rest["items"]] == made[:1] and rest["next"] is None, rest
+    for query, field in (({"size": "-1"}, "size"), ({"size": str(10 ** 30)}, "size"), ({"size": "0"}, "size"),
+                         ({"page": "-1"}, "page"), ({"page": str(10 ** 30)}, "page")):
+        status, body = wu.get("/sampling-trips", mine="1", **query)
+        assert status == 400 and body["error"]["field"] == field, (query, body)

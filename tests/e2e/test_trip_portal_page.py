@@ -7,6 +7,7 @@ import re
 from tests.e2e.test_confirmation_journey import PHONE, signed_from_phone
 from tests.e2e.test_sampling_trips_journey import signature, start_trip, world  # noqa: F401  (fixture: world)
 from tests.e2e.worlds import PASSWORD, at_outlet, regulator, upload
+from tests.system_fixtures import portal_login
 from tests.images import face_jpeg, no_face_jpeg
 from tests.waiting import eventually
 
@@ -16,7 +17,7 @@ SAMPLE_CODE = "DW001-20261123-07"
 def portal(system, username):
     """A desktop browser signed in with the password form (cookie session)."""
     browser = system.test_client()
-    resp = browser.post("/login", data={"username": username, "password": PASSWORD})
+    resp = portal_login(browser, username, PASSWORD)
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
     return browser
 

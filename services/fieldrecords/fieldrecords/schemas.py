@@ -72,6 +72,12 @@ class StartTripSchema(StrictSchema):
     check_in = fields.Nested(CheckInSchema, required=True)
 
 
+class TripQuerySchema(KeysetQuerySchema):
+    sampling_task_id = text(required=False, max_len=64)
+    mine = fields.Boolean(load_default=False)
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200, error="每页条数应在1到200之间"))
+
+
 class SampleSchema(StrictSchema):
     sample_id = client_id()        # the client's id of this entry (retries)
     point_index = fields.Integer(required=True, validate=validate.Range(min=0, max=999))

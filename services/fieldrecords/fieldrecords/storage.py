@@ -38,7 +38,8 @@ INDEXES = {
                Index([("phash_bands", 1)]), Index([("subject_id", 1), ("kind", 1)])],
     "checkins": [Index([("account_id", 1), ("at", -1)])],
     "trips": [Index([("id", 1)], unique=True), Index([("leader.account_id", 1), ("submission_id", 1)], unique=True),
-              Index([("sampling_task_id", 1)]), Index([("enterprise_id", 1)])],
+              Index([("sampling_task_id", 1)]), Index([("enterprise_id", 1)]),
+              Index([("leader.account_id", 1), ("created_at", -1), ("id", 1)])],  # 我的采样行程, paged
     "receipts": [Index([("id", 1)], unique=True), Index([("filer.account_id", 1), ("submission_id", 1)], unique=True),
                  Index([("sampling_task_id", 1)])],
     "counters": [Index([("name", 1)], unique=True)],

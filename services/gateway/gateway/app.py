@@ -5,19 +5,33 @@ import secrets
 
 import eventlet
 from flask import Flask, jsonify, request, render_template, redirect, url_for
+from flask.json.provider import DefaultJSONProvider
 from nameko.exceptions import RemoteError, RpcTimeout
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
 
 from emss_common.broker import check_broker, BrokerUnavailable
 from emss_common.config import SERVICES, Settings
-from emss_common.errors import EmssError, NotAuthenticated
+from emss_common.errors import EmssError, NotAuthenticated, ValidationFailed
+from emss_common.validation import check_json_value
 
 from . import metrics
 from .auth import RevocationListener, SessionCache
 from .rpc import Liveness, RpcPool, ServiceUnavailable, Services
 
 log = logging.getLogger(__name__)
+
+
+class EdgeJSON(DefaultJSONProvider):
+    """Every JSON body the gateway reads (request.get_json, silent or not) is refused with a 400
+    naming the field when it nests too deep or holds a lone surrogate, before any service sees it."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:  # the C parser recurses per level
+            raise ValidationFailed("JSON 嵌套层数过多", field="body") from None
+        return check_json_value(value)
 
 
 def create_app(settings=None, services=None, health_timeout=3.0):
@@ -30,6 +44,7 @@ def create_app(settings=None, services=None, health_timeout=3.0):
     app.config.update(SECRET_KEY=secret, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024,
                       EMSS_SETTINGS=settings,
                       EMSS_SECURE_COOKIES=os.environ.get("EMSS_SECURE_COOKIES", "0") == "1")
+    app.json = EdgeJSON(app)
     app.json.ensure_ascii = False
     proxies = int(dict(settings.overrides).get("EMSS_TRUSTED_PROXIES") or 0)
     if proxies:
@@ -132,6 +147,7 @@ def _wants_json():
 def _install_error_handlers(app):
     @app.errorhandler(EmssError)
     def emss_error(exc):
+        _log_expected(exc.http_status, exc.code, str(exc))
         if not _wants_json():
             if isinstance(exc, NotAuthenticated):
                 if _is_wx():  # a form post cannot be replayed after sign-in: back to the home then
@@ -160,15 +176,29 @@ def _install_error_handlers(app):
     def http_error(exc):
         messages = {404: "页面或接口不存在", 405: "不支持的请求方法", 413: "上传内容过大"}
         message = messages.get(exc.code, exc.description)
+        _log_expected(exc.code, exc.name, message)
+        # Keep what the exception says about itself (405's Allow), not its HTML content type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": message,
-                                      "field": None}}), exc.code
-        return _error_page(message, None, exc.code)
+            response = jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": message,
+                                          "field": None}})
+            return response, exc.code, headers
+        body, status = _error_page(message, None, exc.code)
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unhandled error")
         return _system_error("internal_error", "系统内部错误", 500)
+
+
+def _log_expected(status, code, text):
+    """An answer the client caused (4xx) is one line at INFO: it is not the system failing, and a
+    traceback per bad request buries the errors that are. 5xx keep their tracebacks elsewhere."""
+    if status < 500:
+        log.info("%s %s %s -> %s %s: %s", request.method, request.path, request.remote_addr, status, code, text)
+    else:
+        log.error("%s %s -> %s %s: %s", request.method, request.path, status, code, text)
 
 
 def _system_error(code, message, status):

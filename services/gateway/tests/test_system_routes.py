@@ -72,6 +72,7 @@ def test_an_error_page_keeps_the_logged_in_header(system):
     from tests import builders as b
     client = system.test_client()
     client.post("/api/v1/institutions", json={"institution": b.institution(), "account": b.account("errpage")})
-    client.post("/login", data={"username": "errpage", "password": "Field#Pass2026"})
+    from tests.system_fixtures import portal_login
+    assert portal_login(client, "errpage", "Field#Pass2026").status_code == 302
     page = client.get("/no/such/page", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "页面或接口不存在" in page and "张明" in page and "退出" in page

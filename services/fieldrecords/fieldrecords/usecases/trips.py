@@ -1,4 +1,5 @@
 """Sampling trips (现场采样) and received-sample checks (来样检查), seed 002."""
+from emss_common import paging
 from emss_common.errors import NotFound, ValidationFailed
 from emss_common.events import actor_ref
 from emss_common.files import FileStore, decode_upload
@@ -9,7 +10,7 @@ from emss_common.validation import load
 from ..domain import trips as rules
 from ..domain.access import may_view, scope_query, within
 from ..domain.checkins import check_in, flag
-from ..schemas import ConditionsSchema, DepartSchema, ReceiptSchema, SampleSchema, StartTripSchema
+from ..schemas import ConditionsSchema, DepartSchema, ReceiptSchema, SampleSchema, StartTripSchema, TripQuerySchema
 from ..storage import PHOTO_FILES, Submissions, new_id, next_number
 from . import copies, photos, policy
 from .checkins import last_checkin, remember_checkin
@@ -172,19 +173,24 @@ def get(ctx, actor, trip_id):
     return view(ctx, actor, trip)
 
 
+TRIP_ORDER = [("created_at", -1), ("id", 1)]
+
+
 def list_trips(ctx, actor, query=None):
-    query = query or {}
-    if query.get("mine"):
+    """A page of trips, newest first (paging.page: size, after, before)."""
+    q = load(TripQuerySchema(), query or {})
+    if q["mine"]:
         mongo = {"leader.account_id": actor.account_id}
     else:
         scope = scope_query(actor)
         if scope is None:
             raise NotFound("没有可查看的采样行程", field="scope")
         mongo = within(scope, {"status": {"$ne": "on_site"}})
-    if query.get("sampling_task_id"):
-        mongo = within(mongo, {"sampling_task_id": str(query["sampling_task_id"])})
-    rows = ctx.db["trips"].find(mongo, {"_id": 0}).sort([("created_at", -1), ("id", 1)]).limit(500)
-    return [view(ctx, actor, t, with_photos=False) for t in rows]
+    if q["sampling_task_id"]:
+        mongo = within(mongo, {"sampling_task_id": q["sampling_task_id"]})
+    result = paging.page(ctx.db["trips"], mongo, TRIP_ORDER, q["size"], after=q["after"], before=q["before"],
+                         newest=ctx.now)
+    return {**result, "items": [view(ctx, actor, t, with_photos=False) for t in result["items"]]}
 
 
 def my_sampling_tasks(ctx, actor):

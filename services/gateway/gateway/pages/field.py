@@ -397,7 +397,7 @@ def wx_sampling(actor):
     tasks = services().fieldrecords.my_sampling_tasks(actor)
     for t in tasks:
         t["points"] = _points(t)
-    trips = services().fieldrecords.list_trips(actor, {"mine": True})
+    trips = services().fieldrecords.list_trips(actor, {"mine": True})["items"]  # the newest page
     return render_wx("wx/sampling/tasks.html", tasks=tasks, trips=trips)
 
 

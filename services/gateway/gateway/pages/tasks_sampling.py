@@ -151,7 +151,8 @@ def _task_page(actor, task_id, error=None, points=None, plan_values=None, form_k
     names = {s["id"]: s["name"] for s in staff}
     names.update({e["id"]: f"{e.get('name')} {e.get('model') or ''}".strip() for e in equipment})
     outlet_names = {o["id"]: o["name"] for o in (ent or {}).get("outlets", [])}
-    trips = attempt(services().fieldrecords.list_trips, actor, {"sampling_task_id": task_id})[0] or []
+    trips = (attempt(services().fieldrecords.list_trips, actor,
+                     {"sampling_task_id": task_id, "size": 200})[0] or {}).get("items", [])
     receipts = attempt(services().fieldrecords.list_receipts, actor, task_id)[0] or []
     member = actor.get("institution_id") == task["institution_id"]
     return render("sampling/task.html", tab="sampling", task=task, ent=ent, mine=mine, error=error,
