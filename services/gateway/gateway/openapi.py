@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 
 from apispec import APISpec
+from marshmallow import fields
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from emss_common.schema import UploadSchema
@@ -59,15 +60,22 @@ def build_spec():
             op["parameters"].append({"in": "query", "schema": r.query})
         if r.body is not None:
             bodies = r.body if isinstance(r.body, list) else [r.body]
-            schema = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
             if r.files:  # uploads beside the schema's fields (a report's file)
-                schema = {"allOf": [schema, {"type": "object", "required": list(r.files),
-                                             "properties": {f: UploadSchema for f in r.files}}]}
+                bodies = [with_uploads(b, r.files) for b in bodies]
+            schema = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         paths.setdefault(path, {})[r.method.lower()] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return _numbers(spec.to_dict())
+
+
+def with_uploads(schema_cls, names):
+    """The body schema with its required uploads as fields of its own: an allOf beside a schema that
+    refuses unknown fields would describe no valid body at all."""
+    extra = {f: fields.Nested(UploadSchema, required=True) for f in names}
+    extra["__module__"] = schema_cls.__module__  # keeps the component's owner prefix
+    return type(f"{schema_cls.__name__.removesuffix('Schema')}UploadSchema", (schema_cls,), extra)
 
 
 # Path parameters the server parses (and answers 400 when they do not parse).

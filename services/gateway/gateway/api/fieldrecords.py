@@ -99,7 +99,8 @@ def start_trip(actor):
     return services().fieldrecords.start_trip(actor, body())
 
 
-@route("/sampling-trips", "GET", READERS, "采样行程列表（?sampling_task_id=&mine=1）", P)
+@route("/sampling-trips", "GET", READERS, "采样行程列表（?sampling_task_id=&mine=1&size=&after=&before=）", P,
+       query=fs.TripQuerySchema)
 def list_trips(actor):
     query = args()
     if "mine" in query:

@@ -59,6 +59,12 @@ class RecordQuerySchema(KeysetQuerySchema):
 
 # ----- sampling trips -----
 
+class TripQuerySchema(KeysetQuerySchema):
+    sampling_task_id = text(required=False, max_len=64)
+    mine = fields.Boolean(load_default=False)
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200, error="每页条数应在1到200之间"))
+
+
 class StartTripSchema(StrictSchema):
     submission_id = client_id()
     sampling_task_id = fields.String(required=True, **ID)
