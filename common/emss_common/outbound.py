@@ -469,7 +469,7 @@ class OutboundOutbox:
         message = make_message(type_, self.service, subject, data, actor, id_, occurred_at or now)
         row = self.outbox.add(OUTBOUND, message, actor=actor)
         if row is None:
-            return self.col.find_one({"id": message["id"]}, {"_id": 0})["message"]
+            return self.col.find_one({"id": message["id"], "channel": OUTBOUND}, {"_id": 0})["message"]
         self.outbox.send(row, probe=False)
         return message
 

@@ -3,8 +3,8 @@ agency, stored before they are sent and relayed until the broker took them.
 
 A state change and its event are one single-document write: the use case builds the event first
 (`Emitter.new`) and writes it into the changed document's `_outbox` array in the same insert or
-update (`pending`, `staged`). Then `flush` copies it into the `outbox` collection (unique id, so a
-second copy is a no-op), pulls it from the document and sends it. If the process dies in between,
+update (`pending`, `staged`). Then `flush` copies it into the `outbox` collection (unique id and channel,
+so a second copy is a no-op), pulls it from the document and sends it. If the process dies in between,
 the relay finds the document still holding it (`sweep`, per collection declared with
 `carries_events`) and finishes the job.
 
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 COLLECTION = "outbox"
 PENDING = "_outbox"  # the field of a changed document holding its not yet copied events
 INTERNAL, OUTBOUND = "internal", "outbound"
-INDEXES = {COLLECTION: [Index([("id", 1)], unique=True),
+# A message is one row per channel: the agency's copy of an internal event keeps the event's id.
+INDEXES = {COLLECTION: [Index([("id", 1), ("channel", 1)], unique=True),
                         Index([("sent", 1), ("channel", 1), ("next_attempt_at", 1)]),
                         Index([("sent", 1), ("sent_at", 1)]),
                         Index([("sent", 1), ("channel", 1), ("created_at", 1)])]}
@@ -233,7 +234,7 @@ class Outbox:
             now = self.clock.now()
             log.warning("outbox: %s %s %s not sent (%s: %s); retried later", row["channel"], row["type"],
                         row["id"], reason, exc)
-            self.col.update_one({"id": row["id"], "claimed_by": self.owner},
+            self.col.update_one({"id": row["id"], "channel": row["channel"], "claimed_by": self.owner},
                                 {"$set": {"last_error": f"{reason}: {exc}"[:500], "claimed_by": None,
                                           "claimed_until": None,
                                           "next_attempt_at": now + self.backoff(row.get("attempts", 1))}})
@@ -242,8 +243,9 @@ class Outbox:
                 self.on_failed(row, reason, exc)
             return False, reason
         now = self.clock.now()
-        self.col.update_one({"id": row["id"]}, {"$set": {"sent": True, "sent_at": now, "last_error": None,
-                                                         "claimed_by": None, "claimed_until": None}})
+        self.col.update_one({"id": row["id"], "channel": row["channel"]},
+                            {"$set": {"sent": True, "sent_at": now, "last_error": None, "claimed_by": None,
+                                      "claimed_until": None}})
         if self.on_sent:
             self.on_sent(row)
         return True, None

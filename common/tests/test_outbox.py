@@ -126,6 +126,16 @@ def test_an_event_the_broker_refused_waits_and_is_retried_with_back_off(store_co
     assert resent == [ev["id"]] and db["outbox"].find_one({"id": ev["id"]})["sent"] is True
 
 
+def test_an_internal_event_and_its_copy_for_the_agency_are_two_rows_of_the_one_outbox(store_config):
+    db, clock, sent = _db(store_config), FrozenClock("2026-06-15T10:00:00+08:00"), []
+    box = Outbox(db, clock, "confirmation", {"internal": lambda row, probe: sent.append(("internal", row["id"])),
+                                             "outbound": lambda row, probe: sent.append(("outbound", row["id"]))})
+    event = {"id": "ev-1", "type": "record.voided"}
+    assert box.add("internal", event, claimed=False) and box.add("outbound", event, claimed=False)
+    assert box.add("outbound", event, claimed=False) is None  # a redelivery forwarded again: nothing new
+    assert box.relay() == 2 and sorted(sent) == [("internal", "ev-1"), ("outbound", "ev-1")]
+
+
 def test_back_off_is_capped(store_config):
     box = Outbox(_db(store_config), FrozenClock("2026-06-15T10:00:00+08:00"), "registry", {},
                  RelaySettings(retry_after_seconds=30, max_backoff_seconds=300))
