@@ -58,7 +58,12 @@ class OutboundSettings:
         """From a nameko config; EMSS_OUTBOUND_AMQP_URI lets the outbound exchange live on another
         broker or vhost than EMSS's own traffic (the agency need not see internal queues)."""
         def num(key, default):
-            return float(config.get(key, default))
+            # The relay's settings are the one outbox's (EMSS_OUTBOX_*, outbox.RelaySettings) first.
+            shared = key.replace("EMSS_OUTBOUND_", "EMSS_OUTBOX_")
+            for name in (shared, key):
+                if config.get(name) not in (None, ""):
+                    return float(config[name])
+            return float(default)
         mandatory = str(config.get("EMSS_OUTBOUND_MANDATORY", "1")).strip().lower()
         return cls(
             amqp_uri=config.get("EMSS_OUTBOUND_AMQP_URI") or config["AMQP_URI"],
