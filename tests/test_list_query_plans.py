@@ -158,3 +158,14 @@ def test_the_outbox_relay_reads_only_what_is_due_by_index(store_config):
     # The claim (find_one_and_update) selects with the same filter and order.
     claim = db[OUTBOX].find(box.outbox.due_filter("outbound", ctx.clock.now())).sort(box.outbox.DUE_ORDER)
     assert_uses_index(claim, "sent_1_channel_1_next_attempt_at_1", "outbox claim")
+
+
+def test_the_outbox_sweep_reads_only_documents_holding_pending_events_by_index(store_config):
+    from emss_common.outbox import Outbox, carries_events
+    ctx, db = context("registry", store_config, carries_events("devices"))
+    db["devices"].insert_many([{"id": f"d{n}", "version": 1} for n in range(300)])
+    recording = Recording(db)
+    assert Outbox(recording, ctx.clock, "registry", {}, swept=["devices"]).sweep() == 0
+    for cursor in recording.finds("devices"):
+        assert_uses_index(cursor.clone(), "pending_events", "outbox sweep")
+    assert recording.finds("devices")
