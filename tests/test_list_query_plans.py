@@ -146,10 +146,26 @@ def test_the_maintenance_view_reads_the_task_s_completions_by_index(store_config
 def test_the_outbox_relay_reads_only_what_is_due_by_index(store_config):
     from emss_common.outbound import INDEXES, OUTBOX, OutboundOutbox, OutboundSettings
     ctx, db = context("credit", store_config, INDEXES)
-    db[OUTBOX].insert_many([{"id": f"m{n}", "sent": n % 10 != 0, "attempts": 1, "sent_at": None,
+    db[OUTBOX].insert_many([{"id": f"m{n}", "channel": "outbound", "sent": n % 10 != 0, "attempts": 1,
+                             "sent_at": None, "created_at": T0,
                              "next_attempt_at": T0 + timedelta(days=60, minutes=n)} for n in range(300)])
     recording = Recording(db)
-    assert OutboundOutbox(recording, ctx.clock, None, OutboundSettings(amqp_uri="amqp://unused"), "credit").relay() == 0  # none due yet
+    box = OutboundOutbox(recording, ctx.clock, None, OutboundSettings(amqp_uri="amqp://unused"), "credit")
+    assert box.relay() == 0  # none due yet
     for cursor in recording.finds(OUTBOX):
-        assert_uses_index(cursor.clone(), "sent_1_next_attempt_at_1", "outbox relay")
+        assert_uses_index(cursor.clone(), ("sent_1_channel_1_next_attempt_at_1", "sent_1_channel_1_created_at_1"), "outbox relay")
     assert recording.finds(OUTBOX)
+    # The claim (find_one_and_update) selects with the same filter and order.
+    claim = db[OUTBOX].find(box.outbox.due_filter("outbound", ctx.clock.now())).sort(box.outbox.DUE_ORDER)
+    assert_uses_index(claim, "sent_1_channel_1_next_attempt_at_1", "outbox claim")
+
+
+def test_the_outbox_sweep_reads_only_documents_holding_pending_events_by_index(store_config):
+    from emss_common.outbox import Outbox, carries_events
+    ctx, db = context("registry", store_config, carries_events("devices"))
+    db["devices"].insert_many([{"id": f"d{n}", "version": 1} for n in range(300)])
+    recording = Recording(db)
+    assert Outbox(recording, ctx.clock, "registry", {}, swept=["devices"]).sweep() == 0
+    for cursor in recording.finds("devices"):
+        assert_uses_index(cursor.clone(), "pending_events", "outbox sweep")
+    assert recording.finds("devices")

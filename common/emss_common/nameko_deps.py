@@ -2,27 +2,26 @@
 import logging
 import os
 import time
-from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
-from nameko.timer import Timer, timer
+from nameko.timer import Timer
 
-from . import metrics, reconciliation, redelivery, replica
+from . import metrics, outbox, reconciliation, redelivery, replica
 from .clock import clock_from_config
 from .errors import ValidationFailed
 from .events import make_event, ProcessedEvents
+from .outbound import outbox_for
 from .store import Index, ensure_indexes, merge_indexes, open_database
 
 log = logging.getLogger(__name__)
 
-COMMON_INDEXES = {
+COMMON_INDEXES = merge_indexes({
     **redelivery.INDEXES,
     ProcessedEvents.COLLECTION: [Index([("event_id", 1), ("handler", 1)], unique=True)],
-    "outbox": [Index([("id", 1)], unique=True), Index([("sent", 1), ("created_at", 1)])],
-}
+}, outbox.INDEXES)
 
 
 class Store(DependencyProvider):
@@ -52,29 +51,37 @@ class Clock(DependencyProvider):
 
 
 class _Emitter:
-    def __init__(self, source, service, dispatch, store_attr, clock_attr):
+    """`self.events` in a worker. A use case builds its event with `new`, writes it with the state
+    change (outbox.pending / outbox.staged) and then calls `flush` (outbox.py)."""
+
+    def __init__(self, source, service, dispatch, store_attr, clock_attr, config=None):
         self.source, self.service, self.dispatch = source, service, dispatch
         self.store_attr, self.clock_attr = store_attr, clock_attr
+        self.config = config or {}
 
-    def emit(self, type_, subject, data, actor=None, version=1):
+    def _clock(self):
         # Looked up now: other dependencies may be injected after this one.
-        db = getattr(self.service, self.store_attr)
-        now = getattr(self.service, self.clock_attr).now()
-        event = make_event(type_, self.source, subject, data, actor, version, occurred_at=now)
-        # Outbox first: if the broker is down the event waits and the relay sends it later.
-        db["outbox"].insert_one({"id": event["id"], "event": event, "sent": False, "created_at": now})
-        try:
-            self.dispatch(type_, event)
-        except Exception:  # noqa: BLE001 - the relay retries
-            log.exception("event %s left in outbox", event["id"])
-            return event
-        db["outbox"].update_one({"id": event["id"]}, {"$set": {"sent": True}})
-        metrics.events_emitted().labels(self.source, type_).inc()
-        return event
+        return getattr(self.service, self.clock_attr)
+
+    def new(self, type_, subject, data, actor=None, version=1):
+        """The event, not yet written anywhere."""
+        return make_event(type_, self.source, subject, outbox.scrub(data), actor, version,
+                          occurred_at=self._clock().now())
+
+    def flush(self, collection, where, *events):
+        """After the write that carried `events` on the document `where` (id or filter) of
+        `collection`: into the outbox, off the document, dispatched (or left for the relay)."""
+        outbox.crash_point(self.config)
+        self.outbox().flush(collection, where, *events)
+
+    def outbox(self):
+        return outbox_for(getattr(self.service, self.store_attr), self._clock(), self.source,
+                          {outbox.INTERNAL: self.dispatch}, outbox.RelaySettings.from_config(self.config))
 
 
 class Events(EventDispatcher):
-    """EventDispatcher that wraps every payload in the EMSS envelope and keeps an outbox."""
+    """EventDispatcher that wraps every payload in the EMSS envelope and sends it through the
+    service's outbox (outbox.py)."""
 
     def __init__(self, store_attr="db", clock_attr="clock", **kwargs):
         super().__init__(**kwargs)
@@ -83,7 +90,7 @@ class Events(EventDispatcher):
     def get_dependency(self, worker_ctx):
         dispatch = super().get_dependency(worker_ctx)
         return _Emitter(self.container.service_name, worker_ctx.service, dispatch,
-                        self.store_attr, self.clock_attr)
+                        self.store_attr, self.clock_attr, self.container.config)
 
 
 class RpcMetrics(DependencyProvider):
@@ -113,14 +120,17 @@ class RpcMetrics(DependencyProvider):
 
 
 class ConfiguredTimer(Timer):
-    """A timer whose interval (seconds) is read from the service config at start."""
+    """A timer whose interval (seconds) is read from the service config at start (setting: a name,
+    or a tuple of names of which the first given wins)."""
 
     def __init__(self, setting, default, **kwargs):
         self.setting, self.default = setting, default
         super().__init__(interval=default, **kwargs)
 
     def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.default))
+        names = self.setting if isinstance(self.setting, tuple) else (self.setting,)
+        given = [self.container.config[n] for n in names if self.container.config.get(n) not in (None, "")]
+        self.interval = float(given[0] if given else self.default)
 
 
 configured_timer = ConfiguredTimer.decorator
@@ -134,8 +144,6 @@ class ServiceBase(redelivery.RedeliversEvents):
     clock = Clock()
     rpc_metrics = RpcMetrics()
     events = Events()
-    OUTBOX_RETRY_AFTER = timedelta(seconds=30)
-    OUTBOX_KEEP_SENT = timedelta(days=7)
 
     @rpc
     def health(self):
@@ -144,22 +152,24 @@ class ServiceBase(redelivery.RedeliversEvents):
         return {"service": self.name, "status": "ok", "time": self.clock.now().isoformat(),
                 "pid": os.getpid()}
 
-    @timer(interval=15)
+    @configured_timer(("EMSS_OUTBOX_RELAY_SECONDS", "EMSS_OUTBOUND_RELAY_SECONDS"), 15, eager=True)
     def relay_outbox(self):
-        """Re-send events whose first dispatch failed (broker down at the time)."""
-        cutoff = self.clock.now() - self.OUTBOX_RETRY_AFTER
-        for row in list(self.db["outbox"].find({"sent": False}).limit(100)):
-            created = row.get("created_at")
-            if created is not None and created.tzinfo is None:
-                created = created.replace(tzinfo=cutoff.tzinfo)
-            if created is not None and created > cutoff:
-                continue
-            event = row["event"]
-            self.events.dispatch(event["type"], event)
-            self.db["outbox"].update_one({"id": event["id"]}, {"$set": {"sent": True}})
-        # Sent events are kept a while for inspection, then dropped so the scan stays small.
-        self.db["outbox"].delete_many({"sent": True,
-                                       "created_at": {"$lt": self.clock.now() - self.OUTBOX_KEEP_SENT}})
+        """The service's one relay (outbox.py), at start and every EMSS_OUTBOX_RELAY_SECONDS: events
+        left in changed documents, then every due row of the outbox under a claim, internal events
+        and messages for the enforcement agency alike."""
+        relay_round(self)
+
+
+def relay_round(service):
+    config = service.config if isinstance(service.config, dict) else {}
+    senders = {outbox.INTERNAL: service.events.dispatch}
+    handle = getattr(service, "outbound", None)
+    if isinstance(handle, _OutboundHandle):
+        senders[outbox.OUTBOUND] = handle.provider.sender
+    declared = getattr(type(service), "db", None)
+    swept = outbox.swept_collections(getattr(declared, "indexes", None) or {})
+    return outbox_for(service.db, service.clock, service.name, senders,
+                      outbox.RelaySettings.from_config(config), swept=swept).relay()
 
 
 class ExportsFacts:
@@ -291,12 +301,12 @@ class _OutboundHandle:
 class Outbound(DependencyProvider):
     """Messages for the enforcement agency (emss_common.outbound): in a worker,
     `self.outbound.publish(type_, subject, data, actor=None)` stores the message in the service's
-    `outbound_outbox` and publishes it with confirms; a relay thread of the container re-publishes
-    what the broker did not confirm every EMSS_OUTBOUND_RELAY_SECONDS."""
+    outbox (channel "outbound") and publishes it with confirms; the service's one relay
+    (ServiceBase.relay_outbox) re-publishes what the broker did not confirm."""
 
     def __init__(self, store_attr="db", clock_attr="clock"):
         self.store_attr, self.clock_attr = store_attr, clock_attr
-        self.settings = self.sender = self._relay_thread = None
+        self.settings = self.sender = None
         self._indexed = False
 
     def setup(self):
@@ -304,24 +314,13 @@ class Outbound(DependencyProvider):
         self.settings = OutboundSettings.from_config(self.container.config)
         self.sender = ConfirmedPublisher(self.settings)
 
-    def start(self):
-        self._relay_thread = self.container.spawn_managed_thread(self._relay_forever,
-                                                                 identifier="outbound_relay")
-
     def stop(self):
-        self._stop_relay()
         import eventlet
         with eventlet.Timeout(2, False):  # a hung broker must not hold the container's stop
             self.sender.close()
 
     def kill(self):
-        self._stop_relay()
         self.sender.abort()
-
-    def _stop_relay(self):
-        if self._relay_thread is not None:
-            self._relay_thread.kill()
-            self._relay_thread = None
 
     def get_dependency(self, worker_ctx):
         return _OutboundHandle(self, worker_ctx.service)
@@ -332,22 +331,3 @@ class Outbound(DependencyProvider):
             ensure_indexes(db, INDEXES)  # the unique id makes forwarding a redelivery a no-op
             self._indexed = True
         return OutboundOutbox(db, clock, self.sender, self.settings, self.container.service_name)
-
-    def _sibling(self, attr):
-        """The store or clock, outside any worker: its provider ignores the worker context."""
-        for dep in self.container.dependencies:
-            if getattr(dep, "attr_name", None) == attr:
-                return dep.get_dependency(None)
-        raise LookupError(f"{self.container.service_name} has no {attr} dependency")
-
-    def relay(self):
-        return self.outbox(self._sibling(self.store_attr), self._sibling(self.clock_attr)).relay()
-
-    def _relay_forever(self):
-        import eventlet
-        while True:
-            eventlet.sleep(self.settings.relay_seconds)
-            try:
-                self.relay()
-            except Exception:  # noqa: BLE001 - keep relaying; the next round may work
-                log.exception("outbound relay round failed")

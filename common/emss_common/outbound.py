@@ -2,9 +2,11 @@
 
 One durable topic exchange (config EMSS_OUTBOUND_EXCHANGE, default "emss.enforcement"), routing
 key = message type, persistent JSON messages, message id = event id, publisher confirms. A message
-is written to the service's `outbound_outbox` collection before it is published; one the broker
-did not confirm (refused connection, nack, unroutable, confirm timeout) stays there and the relay
-re-publishes it with the same id, so the agency de-duplicates on the id. Nothing accepted is lost.
+is written to the service's one `outbox` collection (channel "outbound", outbox.py) before it is
+published; one the broker did not confirm (refused connection, nack, unroutable, confirm timeout)
+stays there and the service's relay re-publishes it with the same id, so the agency de-duplicates
+on the id (delivery is at-least-once: a confirm lost on the way means a second copy, same id).
+Nothing accepted is lost.
 
 The schema is versioned and documented for outsiders: docs/events/enforcement-v1.md and
 docs/events/enforcement-v1.schema.json. The marshmallow schemas below enforce it at publish time.
@@ -17,25 +19,21 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from kombu import Connection, Exchange, Producer
 from marshmallow import ValidationError, fields, validate
-from pymongo.errors import DuplicateKeyError
 
 from . import metrics
 from .errors import ValidationFailed
 from .schema import StrictSchema
-from .store import Index
+from .outbox import COLLECTION, INDEXES, OUTBOUND, Outbox, RelaySettings
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1.0"
 DEFAULT_EXCHANGE = "emss.enforcement"
-OUTBOX = "outbound_outbox"
-INDEXES = {OUTBOX: [Index([("id", 1)], unique=True),
-                    Index([("sent", 1), ("next_attempt_at", 1)]),
-                    Index([("sent", 1), ("sent_at", 1)])]}
+OUTBOX = COLLECTION  # the service's one outbox, channel "outbound" (outbox.py)
 SYSTEM_ACTOR = {"account_id": None, "username": "system", "name": "系统", "roles": ["system"]}
 
 
@@ -51,6 +49,7 @@ class OutboundSettings:
     connect_timeout: float = 5
     confirm_timeout: float = 10
     keep_days: float = 7                  # confirmed messages kept this long for inspection
+    claim_seconds: float = 60             # a relay's claim on a message expires after this
     mandatory: bool = True                # a message no queue is bound for counts as not delivered
     batch: int = 100
 
@@ -59,7 +58,12 @@ class OutboundSettings:
         """From a nameko config; EMSS_OUTBOUND_AMQP_URI lets the outbound exchange live on another
         broker or vhost than EMSS's own traffic (the agency need not see internal queues)."""
         def num(key, default):
-            return float(config.get(key, default))
+            # The relay's settings are the one outbox's (EMSS_OUTBOX_*, outbox.RelaySettings) first.
+            shared = key.replace("EMSS_OUTBOUND_", "EMSS_OUTBOX_")
+            for name in (shared, key):
+                if config.get(name) not in (None, ""):
+                    return float(config[name])
+            return float(default)
         mandatory = str(config.get("EMSS_OUTBOUND_MANDATORY", "1")).strip().lower()
         return cls(
             amqp_uri=config.get("EMSS_OUTBOUND_AMQP_URI") or config["AMQP_URI"],
@@ -70,6 +74,7 @@ class OutboundSettings:
             connect_timeout=num("EMSS_OUTBOUND_CONNECT_TIMEOUT_SECONDS", cls.connect_timeout),
             confirm_timeout=num("EMSS_OUTBOUND_CONFIRM_TIMEOUT_SECONDS", cls.confirm_timeout),
             keep_days=num("EMSS_OUTBOUND_KEEP_DAYS", cls.keep_days),
+            claim_seconds=num("EMSS_OUTBOUND_CLAIM_SECONDS", cls.claim_seconds),
             mandatory=mandatory not in ("0", "false", "no", "off"),
             batch=int(config.get("EMSS_OUTBOUND_BATCH", cls.batch)),
         )
@@ -453,12 +458,13 @@ def backlog_gauge():
 
 
 class OutboundOutbox:
-    """Publishing through the service's own `outbound_outbox` collection."""
+    """Publishing through the service's one outbox (emss_common.outbox), channel "outbound"."""
 
-    def __init__(self, db, clock, sender, settings, service):
+    def __init__(self, db, clock, sender, settings, service, owner=None):
         self.db, self.clock, self.sender = db, clock, sender
         self.settings, self.service = settings, service
-        self.col = db[OUTBOX]
+        self.outbox = outbox_for(db, clock, service, {OUTBOUND: sender}, settings, owner=owner)
+        self.col = self.outbox.col
 
     def publish(self, type_, subject, data, actor=None, id_=None, occurred_at=None):
         """Accept a message: checked, stored, then published. Returns the message even when the
@@ -466,61 +472,51 @@ class OutboundOutbox:
         Giving the id of an already accepted message returns that message and publishes nothing."""
         now = self.clock.now()
         message = make_message(type_, self.service, subject, data, actor, id_, occurred_at or now)
-        row = {"id": message["id"], "type": type_, "message": message, "actor": actor, "sent": False,
-               "attempts": 1, "created_at": now, "next_attempt_at": now + self._backoff(1),
-               "sent_at": None, "last_error": None}
-        try:
-            self.col.insert_one(row)
-        except DuplicateKeyError:
-            return self.col.find_one({"id": message["id"]}, {"_id": 0})["message"]
-        self._attempt(row, probe=False)
+        row = self.outbox.add(OUTBOUND, message, actor=actor)
+        if row is None:
+            return self.col.find_one({"id": message["id"], "channel": OUTBOUND}, {"_id": 0})["message"]
+        self.outbox.send(row, probe=False)
         return message
 
     def relay(self):
         """Re-publish what is due (same id), then forget confirmed messages older than keep_days.
         Returns how many were confirmed now."""
-        now = self.clock.now()
-        rows = list(self.col.find({"sent": False, "next_attempt_at": {"$lte": now}}, {"_id": 0})
-                    .sort("next_attempt_at", 1).limit(self.settings.batch))
-        confirmed, probe = 0, True
-        for row in rows:
-            attempts = row.get("attempts", 0) + 1
-            # Compare-and-set on the attempt count: of several replicas, one takes the message.
-            claimed = self.col.update_one(
-                {"id": row["id"], "sent": False, "attempts": row.get("attempts", 0)},
-                {"$set": {"attempts": attempts, "next_attempt_at": now + self._backoff(attempts)}})
-            if claimed.matched_count != 1:
-                continue
-            ok, reason = self._attempt({**row, "attempts": attempts}, probe=probe)
-            confirmed += ok
-            if reason in ("connection", "timeout"):
-                break  # the broker is away: the rest wait for the next round untouched
-            probe = False
-        keep = timedelta(days=self.settings.keep_days)
-        self.col.delete_many({"sent": True, "sent_at": {"$lt": now - keep}})
-        backlog_gauge().labels(self.service).set(self.pending())
-        return confirmed
+        return self.outbox.relay([OUTBOUND])
 
     def pending(self):
-        return self.col.count_documents({"sent": False})
+        return self.outbox.pending(OUTBOUND)
 
-    def _backoff(self, attempts):
-        seconds = self.settings.retry_after_seconds * 2 ** max(attempts - 1, 0)
-        return timedelta(seconds=min(seconds, self.settings.max_backoff_seconds))
 
-    def _attempt(self, row, probe):
-        """(1, None) when confirmed, (0, failure reason) when not."""
-        message = row["message"]
-        try:
-            self.sender.send(message, probe=probe)
-        except Exception as exc:  # noqa: BLE001 - the relay tries again
-            reason = failure_reason(exc)
-            log.warning("outbound %s %s not confirmed (%s: %s); left in the outbox",
-                        message["type"], message["id"], reason, exc)
-            self.col.update_one({"id": message["id"]}, {"$set": {"last_error": f"{reason}: {exc}"[:500]}})
-            failed_counter().labels(self.service, message["type"], reason).inc()
-            return 0, reason
-        self.col.update_one({"id": message["id"]},
-                            {"$set": {"sent": True, "sent_at": self.clock.now(), "last_error": None}})
-        published_counter().labels(self.service, message["type"]).inc()
-        return 1, None
+def outbound_sender(sender):
+    """The outbox's send(row, probe) for the outbound channel."""
+    return lambda row, probe: sender.send(row["message"], probe=probe)
+
+
+def outbox_for(db, clock, service, senders, settings, owner=None, swept=()):
+    """The service's Outbox with its channels' senders ({INTERNAL: dispatch(type, event),
+    OUTBOUND: ConfirmedPublisher}) and the outbound channel's metrics."""
+    def on_sent(row):
+        if row["channel"] == OUTBOUND:
+            published_counter().labels(service, row["type"]).inc()
+        else:
+            metrics.events_emitted().labels(service, row["type"]).inc()
+
+    def on_failed(row, reason, exc):
+        if row["channel"] == OUTBOUND:
+            failed_counter().labels(service, row["type"], reason).inc()
+
+    def on_measure(box, channels):
+        if OUTBOUND in channels:
+            backlog_gauge().labels(service).set(box.pending(OUTBOUND))
+
+    wired = {}
+    for channel, send in senders.items():
+        if channel == OUTBOUND:
+            wired[channel] = outbound_sender(send)
+        else:
+            wired[channel] = lambda row, probe, d=send: d(row["type"], row["message"])
+    return Outbox(db, clock, service, wired, RelaySettings(
+        retry_after_seconds=settings.retry_after_seconds, max_backoff_seconds=settings.max_backoff_seconds,
+        claim_seconds=settings.claim_seconds, keep_days=settings.keep_days, batch=settings.batch),
+        owner=owner, classify=failure_reason, on_sent=on_sent, on_failed=on_failed, on_measure=on_measure,
+        swept=swept)

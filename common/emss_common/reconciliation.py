@@ -74,18 +74,22 @@ def export_page(db, exports, collection, after=None, limit=PAGE_SIZE, now=None):
     if after_id is not None:
         # The rest of the facts changed at exactly `at`, then those changed later: two range scans
         # of the one (key, id) index, so the plan never needs an $or or an in-memory sort.
-        rows = list(col.find(strict_bounds({**spec.query, key: at, "id": {"$gt": after_id}}), {"_id": 0})
+        rows = list(col.find(strict_bounds({**spec.query, key: at, "id": {"$gt": after_id}}), _STORED_ONLY)
                     .sort([(key, 1), ("id", 1)]).limit(limit))
         later = {"$gt": at}
     else:
         later = {"$gte": at}
     if len(rows) < limit:
-        rows += list(col.find(strict_bounds({**spec.query, key: later}), {"_id": 0})
+        rows += list(col.find(strict_bounds({**spec.query, key: later}), _STORED_ONLY)
                      .sort([(key, 1), ("id", 1)]).limit(limit - len(rows)))
     items = [{"at": _iso(r[key]), "fact": spec.view(r)} for r in rows]
     last = rows[-1] if rows else None
     nxt = {"at": _iso(last[key]), "id": last["id"]} if last is not None and len(rows) == limit else None
     return {"items": items, "next": nxt}
+
+
+# Facts go out without Mongo's _id and without events still pending on them (outbox.py).
+_STORED_ONLY = {"_id": 0, "_outbox": 0}
 
 
 def _start(spec, now):

@@ -29,10 +29,14 @@ def to_document(value):
     return value
 
 
+_STORAGE_ONLY = ("_id", "_outbox")
+
+
 def to_wire(value):
-    """A stored document as JSON-safe data, without Mongo's _id."""
+    """A stored document as JSON-safe data, without Mongo's _id and the events pending on it
+    (`_outbox`, outbox.py)."""
     if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items() if k != "_id"}
+        return {k: to_wire(v) for k, v in value.items() if k not in _STORAGE_ONLY}
     if isinstance(value, (list, tuple)):
         return [to_wire(v) for v in value]
     if isinstance(value, datetime):

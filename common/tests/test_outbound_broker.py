@@ -22,7 +22,7 @@ from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
-from emss_common.nameko_deps import Clock, Outbound, Store
+from emss_common.nameko_deps import Clock, Outbound, ServiceBase, Store
 from emss_common.outbound import OUTBOX
 
 pytestmark = pytest.mark.broker
@@ -44,8 +44,9 @@ VOIDED = {
 REVIEWER = {"account_id": "acc-9", "username": "shenhe01", "name": "王审核", "roles": ["reviewer"]}
 
 
-class Probe:
-    """A service that publishes outbound messages, as confirmation and credit will."""
+class Probe(ServiceBase):
+    """A service that publishes outbound messages, as confirmation and credit will (its relay is
+    ServiceBase's one relay)."""
     name = "enforcement_probe"
     db = Store("confirmation")
     clock = Clock()

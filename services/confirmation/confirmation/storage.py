@@ -3,7 +3,8 @@ facts, with their confirmation state; transitions are the append-only trail; act
 acts (signature and work photo in GridFS) that made them."""
 import uuid
 
-from emss_common.store import Index
+from emss_common.outbox import carries_events
+from emss_common.store import Index, merge_indexes
 
 # The equality prefix of each list, by whose scope it is (access.scope_query) or what it narrows
 # to; the list's sort follows it (usecases/records.RECORD_ORDER, usecases/trips.TRIP_ORDER).
@@ -12,7 +13,7 @@ LIST_SCOPES = (("district", [("district", 1)]), ("city", []),
 RECORD_ORDER = [("day", -1), ("submitted_at", -1), ("id", 1)]
 TRIP_ORDER = [("departed_at", -1), ("id", 1)]
 
-INDEXES = {
+INDEXES = merge_indexes({
     "records": [Index([("id", 1)], unique=True),
                 # the lists and the day list (确认列表): scope, then day and the sort
                 *(Index([*eq, *RECORD_ORDER], name=f"{name}_list") for name, eq in LIST_SCOPES),
@@ -27,7 +28,7 @@ INDEXES = {
     "transitions": [Index([("id", 1)], unique=True), Index([("subject_id", 1), ("seq", 1)], unique=True)],
     "acts": [Index([("id", 1)], unique=True), Index([("submission_key", 1)], unique=True),
              Index([("subject_ids", 1), ("at", 1)])],
-}
+}, carries_events("records", "trips"))  # their writes carry their events until they are in the outbox
 
 ACT_FILES = "act_files"
 

@@ -8,23 +8,31 @@ from confirmation.usecases import acts, records
 from emss_common.clock import FrozenClock
 from emss_common.context import Context
 from emss_common.events import make_event
-from emss_common.store import ensure_indexes, open_database
+from emss_common.nameko_deps import COMMON_INDEXES, _Emitter
+from emss_common.store import ensure_indexes, merge_indexes, open_database
 from services.confirmation.tests.facts import record_fact
 
 
-class Emitted:
-    def __init__(self):
+class Emitted(_Emitter):
+    """The service's emitter (events written with the change, then through the outbox), its
+    dispatches recorded instead of sent to a broker."""
+
+    def __init__(self, db, clock):
+        holder = type("Worker", (), {})()
+        holder.db, holder.clock = db, clock
+        super().__init__("confirmation", holder, self._record, "db", "clock")
         self.events = []
 
-    def emit(self, type_, subject, data, actor=None, version=1):
-        self.events.append((type_, subject, data))
+    def _record(self, type_, event):
+        self.events.append((type_, event["subject"], event["data"]))
 
 
 @pytest.fixture
 def ctx(store_config):
     db = open_database("confirmation", store_config)
-    ensure_indexes(db, INDEXES)
-    return Context(db, FrozenClock("2026-11-23T10:00:00+08:00"), Emitted(), {})
+    ensure_indexes(db, merge_indexes(COMMON_INDEXES, INDEXES))
+    clock = FrozenClock("2026-11-23T10:00:00+08:00")
+    return Context(db, clock, Emitted(db, clock), {})
 
 
 def submitted(fact):

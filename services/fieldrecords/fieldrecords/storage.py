@@ -6,7 +6,8 @@ from pymongo.errors import DuplicateKeyError
 
 from emss_common.replica import REGISTRY_INDEXES
 from emss_common.serial import to_document
-from emss_common.store import Index
+from emss_common.outbox import carries_events
+from emss_common.store import Index, merge_indexes
 
 # (index name, equality fields) of each record list; the sort follows (records.RECORD_ORDER).
 RECORD_LISTS = (
@@ -20,7 +21,7 @@ RECORD_LISTS = (
     ("filer_all_list", [("filer.account_id", 1)]),                # the filer's own, any status
 )
 
-INDEXES = {
+INDEXES = merge_indexes({
     **REGISTRY_INDEXES,
     # copies of tasks (tasks service events and export)
     "tasks": [Index([("id", 1)], unique=True), Index([("staff_ids", 1)])],
@@ -43,7 +44,8 @@ INDEXES = {
     "receipts": [Index([("id", 1)], unique=True), Index([("filer.account_id", 1), ("submission_id", 1)], unique=True),
                  Index([("sampling_task_id", 1)])],
     "counters": [Index([("name", 1)], unique=True)],
-}
+}, carries_events(  # documents whose writes carry their events until they are in the outbox (outbox.py)
+    "records", "trips", "receipts"))
 
 PHOTO_FILES = "photo_files"
 

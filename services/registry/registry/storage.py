@@ -6,10 +6,11 @@ from pymongo.errors import DuplicateKeyError
 
 from emss_common import paging
 from emss_common.errors import Conflict, NotFound
+from emss_common.outbox import carries_events
 from emss_common.serial import to_document
-from emss_common.store import Index
+from emss_common.store import Index, merge_indexes
 
-INDEXES = {
+INDEXES = merge_indexes({
     # Lists: the filter's equalities, then the sort (newest first, id the tiebreaker).
     "institutions": [Index([("id", 1)], unique=True), Index([("credit_code", 1)], unique=True),
                      Index([("status", 1), ("district", 1)]),
@@ -31,7 +32,8 @@ INDEXES = {
     "outlets": [Index([("id", 1)], unique=True), Index([("enterprise_id", 1)])],
     "devices": [Index([("id", 1)], unique=True), Index([("outlet_id", 1)])],
     "device_versions": [Index([("device_id", 1), ("version", 1)], unique=True)],
-}
+}, carries_events(  # documents whose writes carry their events until they are in the outbox (outbox.py)
+    "institutions", "enterprises", "outlets", "devices", "accounts", "change_requests", "wechat_bindings"))
 
 UNIQUE_LABELS = {"credit_code": "统一社会信用代码", "username": "用户名"}
 

@@ -6,9 +6,10 @@ from pymongo.errors import DuplicateKeyError
 from emss_common.errors import Conflict, NotFound
 from emss_common.serial import to_document
 from emss_common.replica import REGISTRY_INDEXES
-from emss_common.store import Index
+from emss_common.outbox import carries_events
+from emss_common.store import Index, merge_indexes
 
-INDEXES = {
+INDEXES = merge_indexes({
     **REGISTRY_INDEXES,
     # own data
     "contracts": [Index([("id", 1)], unique=True), Index([("institution_id", 1)]),
@@ -24,7 +25,8 @@ INDEXES = {
                 Index([("task_id", 1)])],
     "audit": [Index([("subject_id", 1), ("at", 1)])],
     "counters": [Index([("name", 1)], unique=True)],
-}
+}, carries_events(  # documents whose writes carry their events until they are in the outbox (outbox.py)
+    "contracts", "change_requests", "tasks", "sampling_tasks", "reports"))
 
 
 def new_id():

@@ -7,6 +7,7 @@ from emss_common.access import load_visible
 from emss_common.clock import as_utc
 from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.events import actor_ref
+from emss_common.outbox import pending
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -209,21 +210,26 @@ def _apply(ctx, record, transitions, actor, act=None, deadline=None, reason=None
             sets["review"] = {"act_id": act["id"], "at": now, "by": who, "reason": reason,
                               "decision": "confirm" if t.action == "review_confirm" else "void"}
         snapshots.append({**record, **to_document(sets)})
+    deadline = deadline or policy.deadline(ctx)
+    events = []
+    for t, snapshot in zip(transitions, snapshots):
+        system_step = t.action == "mark_overdue"
+        data = {"record": fact(snapshot, deadline)}
+        if not system_step:
+            data["act"] = {"id": act["id"], "at": to_wire(now), "by": who}
+        events.append(ctx.events.new(EVENTS[t.action], record["id"], data,
+                                     actor=None if system_step else actor_ref(actor.to_dict())))
+    # The transitions and their events are one write.
     done = ctx.db["records"].update_one({"id": record["id"], "status": transitions[0].source},
-                                        {"$set": to_document(sets)})
+                                        pending({"$set": to_document(sets)}, *events))
     if done.matched_count != 1:
         return None
-    deadline = deadline or policy.deadline(ctx)
-    for t, snapshot in zip(transitions, snapshots):
+    ctx.events.flush("records", record["id"], *events)
+    for t in transitions:
         system_step = t.action == "mark_overdue"
         acts.transition_entry(ctx, "record", record["id"], t, acts.SYSTEM if system_step else who, now,
                               act=None if system_step else act, reason=reason if t.action == "void" else None,
                               late=late if t.action == "enterprise_confirm" else None)
-        data = {"record": fact(snapshot, deadline)}
-        if not system_step:
-            data["act"] = {"id": act["id"], "at": to_wire(now), "by": who}
-        ctx.events.emit(EVENTS[t.action], record["id"], data,
-                        actor=None if system_step else actor_ref(actor.to_dict()))
     return snapshots[-1]
 
 

@@ -3,6 +3,7 @@ from emss_common import paging
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, InvalidTransition
 from emss_common.events import actor_ref
+from emss_common.outbox import pending
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -87,16 +88,17 @@ def confirm(ctx, actor, trip_id, payload):
         return again.result
     who = acts.by(actor)
     confirmation = {"act_id": act["id"], "at": ctx.now, "by": who, "note": data.get("note")}
+    after = {**trip, "status": t.target, "confirmation": to_document(confirmation)}
+    ev = ctx.events.new("sampling_trip.confirmed", trip_id,
+                        {"trip": fact(after), "act": {"id": act["id"], "at": to_wire(ctx.now), "by": who}},
+                        actor=actor_ref(actor.to_dict()))
     done = ctx.db["trips"].update_one({"id": trip_id, "status": t.source},
-                                      {"$set": to_document({"status": t.target, "confirmation": confirmation,
-                                                            "updated_at": ctx.now})})
+                                      pending({"$set": to_document({"status": t.target, "confirmation": confirmation,
+                                                                    "updated_at": ctx.now})}, ev))
     if done.matched_count != 1:
         raise InvalidTransition("采样行程状态已变化，请刷新后重试", field="status")
+    ctx.events.flush("trips", trip_id, ev)
     acts.transition_entry(ctx, "trip", trip_id, t, who, ctx.now, act=act)
-    after = {**trip, "status": t.target, "confirmation": to_document(confirmation)}
-    ctx.events.emit("sampling_trip.confirmed", trip_id,
-                    {"trip": fact(after), "act": {"id": act["id"], "at": to_wire(ctx.now), "by": who}},
-                    actor=actor_ref(actor.to_dict()))
     result = view(after)
     acts.finish_act(ctx, act, result)
     return result

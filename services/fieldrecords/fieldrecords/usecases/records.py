@@ -6,6 +6,7 @@ from emss_common import paging
 from emss_common.clock import SHANGHAI, as_utc, to_shanghai
 from emss_common.errors import Conflict, NotFound, ValidationFailed
 from emss_common.events import actor_ref
+from emss_common.outbox import pending
 from emss_common.forms import form, forms_for
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
@@ -176,15 +177,18 @@ def submit(ctx, actor, record_id, payload):
                "devices": devices, "device_ids": [d["id"] for d in devices], "check_out": checkout,
                "signature": signature, "description": data.get("description"),
                "flags": record["flags"] + checkout["flags"], "submitted_at": ctx.now, "updated_at": ctx.now}
-    done = ctx.db["records"].update_one({"id": record_id, "status": "draft"}, {"$set": to_document(updates)})
+    record = {**record, **to_document(updates)}
+    # The event is written with the submission: no later step can leave a submitted record unheard of.
+    ev = ctx.events.new("record.submitted", record_id, {"record": fact(record)}, actor=actor_ref(actor.to_dict()))
+    done = ctx.db["records"].update_one({"id": record_id, "status": "draft"},
+                                        pending({"$set": to_document(updates)}, ev))
     if done.matched_count != 1:  # submitted concurrently: answer with what was stored
         stored = ctx.db["records"].find_one({"id": record_id}, {"_id": 0})
         if stored.get("submitted_with") == data["submission_id"]:
             return view(ctx, actor, stored)
         raise Conflict("记录已被提交", field="status")
+    ctx.events.flush("records", record_id, ev)
     remember_checkin(ctx, actor, checkout, record_id)
-    record = {**record, **to_document(updates)}
-    ctx.events.emit("record.submitted", record_id, {"record": fact(record)}, actor=actor_ref(actor.to_dict()))
     return view(ctx, actor, record)
 
 

@@ -2,6 +2,7 @@
 from emss_common import paging
 from emss_common.errors import NotFound, ValidationFailed
 from emss_common.events import actor_ref
+from emss_common.outbox import pending, staged
 from emss_common.files import FileStore, decode_upload
 from emss_common.imaging import inspect_image
 from emss_common.serial import to_document, to_wire
@@ -140,13 +141,15 @@ def depart(ctx, actor, trip_id, payload):
     updates = {"status": status.value, "departure": departure, "signature": signature,
                "departed_with": data["submission_id"], "departed_at": ctx.now,
                "flags": trip["flags"] + departure["flags"], "updated_at": ctx.now}
-    done = ctx.db["trips"].update_one({"id": trip_id, "status": "on_site"}, {"$set": to_document(updates)})
+    new = {**trip, **to_document(updates)}
+    ev = ctx.events.new("sampling_trip.departed", trip_id, {"trip": fact(new)}, actor=actor_ref(actor.to_dict()))
+    done = ctx.db["trips"].update_one({"id": trip_id, "status": "on_site"},
+                                      pending({"$set": to_document(updates)}, ev))
     if done.matched_count != 1:
         return view(ctx, actor, ctx.db["trips"].find_one({"id": trip_id}, {"_id": 0}))
+    ctx.events.flush("trips", trip_id, ev)
     remember_checkin(ctx, actor, departure, trip_id)
-    trip = {**trip, **to_document(updates)}
-    ctx.events.emit("sampling_trip.departed", trip_id, {"trip": fact(trip)}, actor=actor_ref(actor.to_dict()))
-    return view(ctx, actor, trip)
+    return view(ctx, actor, new)
 
 
 def fact(trip):
@@ -237,12 +240,13 @@ def record_receipt(ctx, actor, payload):
                "transit_hours": hours, "problems": problems, "acceptable": not problems,
                "filer": {"account_id": actor.account_id, "name": actor.name or actor.username},
                "created_at": ctx.now}
-    receipt, created = submissions.insert(receipt, actor.account_id)
-    if not created:
-        return to_wire(receipt)
-    ctx.events.emit("sample.received", receipt_id, {"receipt": to_wire({k: receipt[k] for k in (
+    ev = ctx.events.new("sample.received", receipt_id, {"receipt": to_wire({k: receipt[k] for k in (
         "id", "sampling_task_id", "institution_id", "enterprise_id", "district", "sample_code",
         "acceptable", "problems", "transit_hours")})}, actor=actor_ref(actor.to_dict()))
+    receipt, created = submissions.insert(staged(receipt, ev), actor.account_id)
+    if not created:
+        return to_wire(receipt)
+    ctx.events.flush("receipts", receipt_id, ev)
     return to_wire(receipt)
 
 

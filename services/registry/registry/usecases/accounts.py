@@ -10,6 +10,7 @@ from argon2.exceptions import VerifyMismatchError, InvalidHashError
 
 from emss_common import sessions
 from emss_common.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from emss_common.outbox import staged
 from emss_common.serial import to_wire
 from emss_common.validation import load
 
@@ -50,12 +51,13 @@ def actor_of(account):
                  staff_id=account.get("staff_id"), name=account.get("name"))
 
 
-def create_account(ctx, account, roles, **scope):
-    doc = {"id": new_id(), "username": account["username"],
+def create_account(ctx, account, roles, id_=None, **scope):
+    doc = {"id": id_ or new_id(), "username": account["username"],
            "password_hash": hash_password(account["password"]), "name": account["name"],
            "roles": sorted(roles), "active": True, "created_at": ctx.now, **{k: v for k, v in scope.items()}}
-    insert(ctx.db["accounts"], doc, unique_field="username")
-    ctx.events.emit("account.created", doc["id"], {"account": public_account(doc)})
+    ev = ctx.events.new("account.created", doc["id"], {"account": public_account(doc)})
+    insert(ctx.db["accounts"], staged(doc, ev), unique_field="username")
+    ctx.events.flush("accounts", doc["id"], ev)
     return doc
 
 

@@ -2,6 +2,7 @@
 from emss_common.access import load_editable, load_visible
 from emss_common.clock import as_utc
 from emss_common.errors import Forbidden, NotFound, ValidationFailed
+from emss_common.outbox import pending, staged
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -24,17 +25,19 @@ def register(ctx, payload):
         raise Conflict("用户名已被登记", field="account.username")
     doc = {"id": new_id(), **ent, "self_operating": False, "created_at": ctx.now, "updated_at": ctx.now,
            "version": 1}
+    # The account's id is chosen now: the event (written with the enterprise) names it as actor.
+    by = {"account_id": new_id(), "username": account["username"], "roles": [ENTERPRISE_USER]}
+    ev = ctx.events.new("enterprise.registered", doc["id"], {"enterprise": to_wire(doc)}, actor=by)
     try:
-        insert(ctx.db["enterprises"], doc, unique_field="credit_code")
+        insert(ctx.db["enterprises"], staged(doc, ev), unique_field="credit_code")
     except Exception as exc:  # Conflict: name the nested field
         exc.field = "enterprise.credit_code"
         raise
-    acc = create_account(ctx, account, [ENTERPRISE_USER], enterprise_id=doc["id"],
+    ctx.events.flush("enterprises", doc["id"], ev)
+    acc = create_account(ctx, account, [ENTERPRISE_USER], id_=by["account_id"], enterprise_id=doc["id"],
                          institution_id=None, district=ent["district"], staff_id=None)
     Audit(ctx.db).record("enterprise", doc["id"], "register", {"account_id": acc["id"],
                          "username": acc["username"], "roles": acc["roles"]}, ctx.now)
-    ctx.events.emit("enterprise.registered", doc["id"], {"enterprise": to_wire(doc)},
-                    actor={"account_id": acc["id"], "username": acc["username"], "roles": acc["roles"]})
     return {"enterprise": to_wire(doc), "account": public_account(acc)}
 
 
@@ -67,12 +70,13 @@ def update_enterprise(ctx, actor, enterprise_id, payload):
     if data["credit_code"] != ent["credit_code"]:
         raise ValidationFailed("统一社会信用代码不能修改", field="credit_code")
     diff = changed_fields({k: ent.get(k) for k in data}, to_document(data))
-    ctx.db["enterprises"].update_one({"id": enterprise_id}, {"$set": to_document({**data, "updated_at": ctx.now}),
-                                                              "$inc": {"version": 1}})
-    Audit(ctx.db).record("enterprise", enterprise_id, "update", actor.to_dict(), ctx.now, changes=diff)
     ent = {**ent, **to_document(data), "version": ent.get("version", 1) + 1}
-    ctx.events.emit("enterprise.updated", enterprise_id, {"enterprise": to_wire(ent), "changes": diff},
-                    actor=actor.to_dict())
+    ev = ctx.events.new("enterprise.updated", enterprise_id, {"enterprise": to_wire(ent), "changes": diff},
+                        actor=actor.to_dict())
+    ctx.db["enterprises"].update_one({"id": enterprise_id}, pending(
+        {"$set": to_document({**data, "updated_at": ctx.now}), "$inc": {"version": 1}}, ev))
+    ctx.events.flush("enterprises", enterprise_id, ev)
+    Audit(ctx.db).record("enterprise", enterprise_id, "update", actor.to_dict(), ctx.now, changes=diff)
     return get_enterprise(ctx, actor, enterprise_id)
 
 
@@ -104,9 +108,10 @@ def add_outlet(ctx, actor, enterprise_id, payload):
     data = load(OutletSchema(), payload)
     doc = {"id": new_id(), "enterprise_id": enterprise_id, **data, "created_at": ctx.now, "updated_at": ctx.now,
            "version": 1}
-    insert(ctx.db["outlets"], doc)
+    ev = ctx.events.new("outlet.added", doc["id"], {"outlet": to_wire(doc)}, actor=actor.to_dict())
+    insert(ctx.db["outlets"], staged(doc, ev))
+    ctx.events.flush("outlets", doc["id"], ev)
     Audit(ctx.db).record("outlet", doc["id"], "add", actor.to_dict(), ctx.now)
-    ctx.events.emit("outlet.added", doc["id"], {"outlet": to_wire(doc)}, actor=actor.to_dict())
     return outlet_view(doc)
 
 
@@ -117,12 +122,13 @@ def update_outlet(ctx, actor, outlet_id, payload):
     if data["kind"] != outlet["kind"] and ctx.db["devices"].count_documents({"outlet_id": outlet_id}):
         raise ValidationFailed("排口已登记设备，不能更改排口类型", field="kind")
     diff = changed_fields({k: outlet.get(k) for k in data}, to_document(data))
-    ctx.db["outlets"].update_one({"id": outlet_id}, {"$set": to_document({**data, "updated_at": ctx.now}),
-                                                      "$inc": {"version": 1}})
-    Audit(ctx.db).record("outlet", outlet_id, "update", actor.to_dict(), ctx.now, changes=diff)
     outlet = {**outlet, **to_document(data), "version": outlet.get("version", 1) + 1}
-    ctx.events.emit("outlet.updated", outlet_id, {"outlet": to_wire(outlet), "changes": diff},
-                    actor=actor.to_dict())
+    ev = ctx.events.new("outlet.updated", outlet_id, {"outlet": to_wire(outlet), "changes": diff},
+                        actor=actor.to_dict())
+    ctx.db["outlets"].update_one({"id": outlet_id}, pending(
+        {"$set": to_document({**data, "updated_at": ctx.now}), "$inc": {"version": 1}}, ev))
+    ctx.events.flush("outlets", outlet_id, ev)
+    Audit(ctx.db).record("outlet", outlet_id, "update", actor.to_dict(), ctx.now, changes=diff)
     return outlet_view(outlet)
 
 
@@ -151,10 +157,12 @@ def add_device(ctx, actor, outlet_id, payload):
     device = {"id": new_id(), "outlet_id": outlet_id, "enterprise_id": outlet["enterprise_id"],
               "outlet_kind": outlet["kind"], **params, "version": 1, "created_at": ctx.now,
               "updated_at": ctx.now}
-    insert(ctx.db["devices"], device)
-    _record_version(ctx, device, params, data["changed_on"], actor, data.get("reason") or "新增设备")
+    ev = ctx.events.new("device.registered", device["id"], {"device": device_view(device)}, actor=actor.to_dict())
+    insert(ctx.db["devices"], staged(device, ev))
+    ctx.events.flush("devices", device["id"], ev)
+    _record_version(ctx, device, _version(ctx, device, params, data["changed_on"], actor,
+                                          data.get("reason") or "新增设备"))
     Audit(ctx.db).record("device", device["id"], "add", actor.to_dict(), ctx.now)
-    ctx.events.emit("device.registered", device["id"], {"device": device_view(device)}, actor=actor.to_dict())
     return device_view(device)
 
 
@@ -173,33 +181,40 @@ def update_device(ctx, actor, device_id, payload):
     if not diff:
         raise ValidationFailed("没有任何变更", field="device")
     version = device["version"] + 1
+    before_version = device["version"]
+    device = {**device, **to_document(params), "version": version}
+    ver = _version(ctx, device, params, data["changed_on"], actor, data.get("reason"))
+    ev = ctx.events.new("device.changed", device_id,
+                        {"device": device_view(device), "changes": diff, "version": version,
+                         "valid_from": ver["valid_from"].isoformat(), "changed_on": ver["changed_on"],
+                         "late": ver["late"]}, actor=actor.to_dict())
     result = ctx.db["devices"].update_one(
-        {"id": device_id, "version": device["version"]},
-        {"$set": to_document({**params, "version": version, "updated_at": ctx.now})})
+        {"id": device_id, "version": before_version},
+        pending({"$set": to_document({**params, "version": version, "updated_at": ctx.now})}, ev))
     if result.matched_count != 1:
         from emss_common.errors import Conflict
         raise Conflict("设备信息已被他人修改，请刷新后重试", field="version")
-    device = {**device, **to_document(params), "version": version}
-    ver = _record_version(ctx, device, params, data["changed_on"], actor, data.get("reason"))
+    ctx.events.flush("devices", device_id, ev)
+    _record_version(ctx, device, ver)
     Audit(ctx.db).record("device", device_id, "update", actor.to_dict(), ctx.now, changes=diff,
                          late=ver["late"])
-    ctx.events.emit("device.changed", device_id,
-                    {"device": device_view(device), "changes": diff, "version": version,
-                     "valid_from": ver["valid_from"].isoformat(), "changed_on": ver["changed_on"],
-                     "late": ver["late"]}, actor=actor.to_dict())
     return device_view(device)
 
 
-def _record_version(ctx, device, params, changed_on, actor, reason):
+def _version(ctx, device, params, changed_on, actor, reason):
+    """The device's new version record (written by _record_version)."""
     rule = UpdateDeadline(int(ctx.config.get("EMSS_DEVICE_UPDATE_WORKING_DAYS", 5)))
     deadline_ = rule.deadline(changed_on)
     due = deadline_.date
+    return {"device_id": device["id"], "version": device["version"], "params": to_document(params),
+            "valid_from": ctx.now, "valid_to": None, "changed_on": changed_on.isoformat(),
+            "due": due.isoformat(), "due_provisional": deadline_.provisional, "late": ctx.today > due,
+            "reason": reason, "recorded_by": actor.to_dict(), "recorded_at": ctx.now}
+
+
+def _record_version(ctx, device, ver):
     versions = ctx.db["device_versions"]
     versions.update_many({"device_id": device["id"], "valid_to": None}, {"$set": {"valid_to": ctx.now}})
-    ver = {"device_id": device["id"], "version": device["version"], "params": to_document(params),
-           "valid_from": ctx.now, "valid_to": None, "changed_on": changed_on.isoformat(),
-           "due": due.isoformat(), "due_provisional": deadline_.provisional, "late": ctx.today > due, "reason": reason,
-           "recorded_by": actor.to_dict(), "recorded_at": ctx.now}
     versions.insert_one(dict(ver))
     return ver
 

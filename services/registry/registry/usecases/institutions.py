@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from emss_common import access
 from emss_common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed, Conflict
+from emss_common.outbox import pending, staged
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
 
@@ -59,21 +60,24 @@ def register(ctx, payload):
         raise Conflict("统一社会信用代码已被登记", field="institution.credit_code")
     roles = [INSTITUTION_ADMIN]
     enterprise_id = None
+    account_id = new_id()  # chosen now: the event (written with the institution) names it as actor
     if inst["self_operating"]:
         # A self-operating enterprise is both: it runs O&M on its own outlets.
         enterprise_id = _ensure_enterprise_for(ctx, basic)
         inst["enterprise_id"] = enterprise_id
         roles.append(ENTERPRISE_USER)
+    by = {"account_id": account_id, "username": account["username"], "roles": sorted(roles),
+          "name": account["name"]}
+    ev = ctx.events.new("institution.registered", inst["id"], {"institution": snapshot(inst)}, actor=by)
     try:
-        insert(ctx.db["institutions"], inst, unique_field="credit_code")
+        insert(ctx.db["institutions"], staged(inst, ev), unique_field="credit_code")
     except Conflict as exc:
         raise Conflict(exc.message, field="institution.credit_code") from None
-    acc = create_account(ctx, account, roles, institution_id=inst["id"],
+    ctx.events.flush("institutions", inst["id"], ev)
+    acc = create_account(ctx, account, roles, id_=account_id, institution_id=inst["id"],
                          enterprise_id=enterprise_id, district=basic["district"], staff_id=None)
     Audit(ctx.db).record("institution", inst["id"], "register", _actor_dict(acc), ctx.now,
                          to_status=inst["status"])
-    ctx.events.emit("institution.registered", inst["id"], {"institution": snapshot(inst)},
-                    actor=_actor_dict(acc))
     return {"institution": view(ctx, inst, None), "account": public_account(acc)}
 
 
@@ -88,8 +92,9 @@ def _ensure_enterprise_for(ctx, basic):
            "legal_representative": basic["legal_representative"],
            "contact_person": basic["contact_person"], "contact_phone": basic["contact_phone"],
            "industry": None, "self_operating": True, "created_at": ctx.now, "updated_at": ctx.now, "version": 1}
-    insert(ctx.db["enterprises"], ent, unique_field="credit_code")
-    ctx.events.emit("enterprise.registered", ent["id"], {"enterprise": to_wire(ent)})
+    ev = ctx.events.new("enterprise.registered", ent["id"], {"enterprise": to_wire(ent)})
+    insert(ctx.db["enterprises"], staged(ent, ev), unique_field="credit_code")
+    ctx.events.flush("enterprises", ent["id"], ev)
     return ent["id"]
 
 
@@ -251,16 +256,21 @@ def _editable(ctx, actor, institution_id, stage):
     return inst
 
 
-def _save(ctx, inst, updates, actor, action, **audit):
-    """Optimistic write: two editors at once cannot silently overwrite each other."""
+def _save(ctx, inst, updates, actor, action, event=None, **audit):
+    """Optimistic write: two editors at once cannot silently overwrite each other. event(new) gives
+    the (type, data) of the event written with the change (institution.updated by default)."""
     updates = to_document({**updates, "updated_at": ctx.now})
+    new = {**inst, **updates, "version": inst["version"] + 1}
+    type_, data = (event or (lambda saved: ("institution.updated", {"institution": snapshot(saved)})))(new)
+    ev = ctx.events.new(type_, inst["id"], data, actor=actor.to_dict())
     result = ctx.db["institutions"].update_one(
         {"id": inst["id"], "version": inst["version"]},
-        {"$set": updates, "$inc": {"version": 1}})
+        pending({"$set": updates, "$inc": {"version": 1}}, ev))
     if result.matched_count != 1:
         raise Conflict("机构信息已被他人修改，请刷新后重试", field="version")
+    ctx.events.flush("institutions", inst["id"], ev)
     Audit(ctx.db).record("institution", inst["id"], action, actor.to_dict(), ctx.now, **to_document(audit))
-    return {**inst, **updates, "version": inst["version"] + 1}
+    return new
 
 
 def update_basic(ctx, actor, institution_id, payload):
@@ -272,9 +282,8 @@ def update_basic(ctx, actor, institution_id, payload):
             {"credit_code": data["credit_code"]}):
         raise Conflict("统一社会信用代码已被登记", field="credit_code")
     diff = _diff({k: inst.get(k) for k in data}, to_document(data))
-    inst = _save(ctx, inst, data, actor, "update_basic", changes=diff)
-    ctx.events.emit("institution.updated", inst["id"], {"institution": snapshot(inst), "changes": diff},
-                    actor=actor.to_dict())
+    inst = _save(ctx, inst, data, actor, "update_basic", changes=diff,
+                 event=lambda saved: ("institution.updated", {"institution": snapshot(saved), "changes": diff}))
     return view(ctx, inst, actor)
 
 
@@ -284,7 +293,6 @@ def add_item(ctx, actor, institution_id, target, payload):
     item = {"id": new_id(), **load(SECOND_STAGE_SCHEMAS[target](), payload)}
     inst = _save(ctx, inst, {target: inst.get(target, []) + [to_document(item)]}, actor,
                  f"add_{target}", item_id=item["id"], changes=_diff({}, to_document(item)))
-    ctx.events.emit("institution.updated", inst["id"], {"institution": snapshot(inst)}, actor=actor.to_dict())
     return view(ctx, inst, actor)
 
 
@@ -296,7 +304,6 @@ def update_item(ctx, actor, institution_id, target, item_id, payload):
     new = to_document({"id": item_id, **load(SECOND_STAGE_SCHEMAS[target](), payload)})
     inst = _save(ctx, inst, {target: [new if i["id"] == item_id else i for i in items]}, actor,
                  f"update_{target}", item_id=item_id, changes=_diff(old, new))
-    ctx.events.emit("institution.updated", inst["id"], {"institution": snapshot(inst)}, actor=actor.to_dict())
     return view(ctx, inst, actor)
 
 
@@ -307,7 +314,6 @@ def remove_item(ctx, actor, institution_id, target, item_id):
     old = _find_item(items, item_id)
     inst = _save(ctx, inst, {target: [i for i in items if i["id"] != item_id]}, actor,
                  f"remove_{target}", item_id=item_id, changes=_diff(old, {}))
-    ctx.events.emit("institution.updated", inst["id"], {"institution": snapshot(inst)}, actor=actor.to_dict())
     return view(ctx, inst, actor)
 
 
@@ -360,19 +366,21 @@ def transition(ctx, actor, institution_id, payload):
         except ValueError:  # 29 February
             valid_until = (ctx.today + timedelta(days=1)).replace(year=ctx.today.year + filing_years(ctx))
         changes["valid_until"] = valid_until
+    previous = inst["status"]
+    new = {**inst, **to_document(changes), "version": inst["version"] + 1}
+    ev = ctx.events.new(EVENT_FOR_ACTION[action], inst["id"],
+                        {"from": previous, "to": target.value, "reason": reason,
+                         "institution": snapshot(new)}, actor=actor.to_dict())
     # Condition on the current status too: two reviewers cannot both approve.
     result = ctx.db["institutions"].update_one(
         {"id": inst["id"], "status": inst["status"]},
-        {"$set": to_document({**changes, "updated_at": ctx.now}), "$inc": {"version": 1}})
+        pending({"$set": to_document({**changes, "updated_at": ctx.now}), "$inc": {"version": 1}}, ev))
     if result.matched_count != 1:
         raise Conflict("备案状态已被他人更新，请刷新后重试", field="status")
+    ctx.events.flush("institutions", inst["id"], ev)
     Audit(ctx.db).record("institution", inst["id"], action, actor.to_dict(), ctx.now,
                          from_status=inst["status"], to_status=target.value, reason=reason)
-    previous = inst["status"]
-    inst = {**inst, **to_document(changes), "version": inst["version"] + 1}
-    ctx.events.emit(EVENT_FOR_ACTION[action], inst["id"],
-                    {"from": previous, "to": target.value, "reason": reason,
-                     "institution": snapshot(inst)}, actor=actor.to_dict())
+    inst = new
     return view(ctx, inst, actor)
 
 
@@ -417,11 +425,12 @@ def submit_change_request(ctx, actor, institution_id, payload):
           "due": due, "due_provisional": deadline_.provisional, "late": ctx.today > due, "note": data.get("note"),
           "status": ChangeStatus.PENDING.value, "submitted_at": ctx.now,
           "submitted_by": actor.to_dict()}
-    insert(ctx.db["change_requests"], cr)
+    ev = ctx.events.new("institution.change_requested", inst["id"], {"change_request": change_view(cr)},
+                        actor=actor.to_dict())
+    insert(ctx.db["change_requests"], staged(cr, ev))
+    ctx.events.flush("change_requests", cr["id"], ev)
     Audit(ctx.db).record("institution", inst["id"], "change_requested", actor.to_dict(), ctx.now,
                          change_request_id=cr["id"], late=cr["late"])
-    ctx.events.emit("institution.change_requested", inst["id"], {"change_request": change_view(cr)},
-                    actor=actor.to_dict())
     return change_view(cr)
 
 
@@ -465,24 +474,31 @@ def decide_change_request(ctx, actor, cr_id, payload):
         raise InvalidTransition("该变更申请已处理", field="status")
     approve = data["decision"] == "approve"
     status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+    decision = to_document({"status": status.value, "decided_at": ctx.now,
+                            "decided_by": actor.to_dict(), "reason": data.get("reason")})
+    decided = {**cr, **decision}
+    type_ = f"institution.change_{status.value}"
+    # The event goes with the write that completes the decision: the institution's change when
+    # approved, the request's status when rejected.
+    ev = None if approve else ctx.events.new(
+        type_, inst["id"], {"change_request": change_view(decided), "institution": snapshot(inst)},
+        actor=actor.to_dict())
+    update = {"$set": decision}
     result = ctx.db["change_requests"].update_one(
-        {"id": cr_id, "status": ChangeStatus.PENDING.value},
-        {"$set": to_document({"status": status.value, "decided_at": ctx.now,
-                              "decided_by": actor.to_dict(), "reason": data.get("reason")})})
+        {"id": cr_id, "status": ChangeStatus.PENDING.value}, pending(update, ev) if ev else update)
     if result.matched_count != 1:
         raise Conflict("该变更申请已被他人处理", field="status")
-    if approve:
-        inst = _apply_change(ctx, inst, cr, actor)
+    if ev:
+        ctx.events.flush("change_requests", cr_id, ev)
+    else:
+        inst = _apply_change(ctx, inst, cr, actor, event=lambda saved: (
+            type_, {"change_request": change_view(decided), "institution": snapshot(saved)}))
     Audit(ctx.db).record("institution", inst["id"], f"change_{status.value}", actor.to_dict(), ctx.now,
                          change_request_id=cr_id, reason=data.get("reason"))
-    cr = get(ctx.db["change_requests"], cr_id)
-    ctx.events.emit(f"institution.change_{status.value}", inst["id"],
-                    {"change_request": change_view(cr), "institution": snapshot(inst)},
-                    actor=actor.to_dict())
-    return change_view(cr)
+    return change_view(decided)
 
 
-def _apply_change(ctx, inst, cr, actor):
+def _apply_change(ctx, inst, cr, actor, event):
     target, op = cr["target"], cr["op"]
     if target == "basic":
         changes = dict(cr["payload"])
@@ -502,6 +518,7 @@ def _apply_change(ctx, inst, cr, actor):
             old = _find_item(items, cr["item_id"])
             changes = {target: [i for i in items if i["id"] != cr["item_id"]]}
             diff = _diff(old, {})
-    return _save(ctx, inst, changes, actor, "change_applied", change_request_id=cr["id"], changes=diff)
+    return _save(ctx, inst, changes, actor, "change_applied", event=event, change_request_id=cr["id"],
+                 changes=diff)
 
 

@@ -16,6 +16,7 @@ Decisions:
 from pymongo.errors import DuplicateKeyError
 
 from emss_common.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from emss_common.outbox import pending, staged
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -62,14 +63,15 @@ def bind_wechat(ctx, openid, username, password, source=None):
             _remove(ctx, current, actor, "wechat_user_bound_another_account")
         doc = {"openid": openid, "account_id": account["id"], "bound_at": ctx.now,
                "last_login_at": None}
+        ev = ctx.events.new("account.wechat_bound", account["id"], _event_data(account), actor=actor)
         try:
-            bindings.insert_one(to_document(doc))
+            bindings.insert_one(to_document(staged(doc, ev)))
         except DuplicateKeyError:
             raise Conflict("该微信用户或账户刚刚完成了另一次绑定，请重试") from None
+        ctx.events.flush("wechat_bindings", {"openid": openid}, ev)
         Audit(ctx.db).record("account", account["id"], "wechat_bound", actor, ctx.now,
                              openid_hint=openid_hint(openid),
                              replaced_account_id=current["account_id"] if current else None)
-        ctx.events.emit("account.wechat_bound", account["id"], _event_data(account), actor=actor)
     session = issue_session(ctx, account, via=WECHAT, openid=openid)
     return {**session, "binding": _binding_view(bindings.find_one({"openid": openid}, {"_id": 0}))}
 
@@ -117,8 +119,11 @@ def _remove(ctx, binding, actor, reason):
     Audit(ctx.db).record("account", binding["account_id"], "wechat_unbound", actor, ctx.now,
                          openid_hint=openid_hint(binding["openid"]), reason=reason)
     if account is not None:
-        ctx.events.emit("account.wechat_unbound", account["id"],
-                        {**_event_data(account), "reason": reason}, actor=actor)
+        # A delete leaves no document to carry the event: the account it is about carries it.
+        ev = ctx.events.new("account.wechat_unbound", account["id"], {**_event_data(account), "reason": reason},
+                            actor=actor)
+        ctx.db["accounts"].update_one({"id": account["id"]}, pending({}, ev))
+        ctx.events.flush("accounts", account["id"], ev)
 
 
 def _event_data(account):

@@ -1,6 +1,7 @@
 """Contracts (合同管理): create, save, submit; afterwards only reviewed change requests."""
 from emss_common.access import load_editable, load_visible
 from emss_common.errors import Forbidden
+from emss_common.outbox import pending
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -68,12 +69,13 @@ def submit(ctx, actor, contract_id):
     contract = _editable(ctx, actor, contract_id)
     rules.ensure_submittable(contract)
     replica.ensure_may_take_tasks(replica.institution(ctx, contract["institution_id"]), ctx.today)
-    ctx.db["contracts"].update_one({"id": contract_id, "status": "draft"},
-                                   {"$set": {"status": "submitted", "submitted_at": ctx.now}})
     contract = {**contract, "status": "submitted", "submitted_at": ctx.now}
+    ev = ctx.events.new("contract.submitted", contract_id, {"contract": view(contract)}, actor=actor.to_dict())
+    ctx.db["contracts"].update_one({"id": contract_id, "status": "draft"},
+                                   pending({"$set": {"status": "submitted", "submitted_at": ctx.now}}, ev))
+    ctx.events.flush("contracts", contract_id, ev)
     changes.save_version(ctx, "contract", contract, actor.to_dict())
     audit(ctx.db, contract_id, "submit", actor.to_dict(), ctx.now)
-    ctx.events.emit("contract.submitted", contract_id, {"contract": view(contract)}, actor=actor.to_dict())
     return view(contract)
 
 
@@ -92,8 +94,8 @@ def request_change(ctx, actor, contract_id, payload):
 def decide_change(ctx, actor, cr_id, payload):
     data = load(DecisionSchema(), payload)
 
-    def apply(cr):
-        return view(changes.apply_new_version(ctx, actor, "contract", cr))
+    def apply(cr, also):
+        return view(changes.apply_new_version(ctx, actor, "contract", cr, lambda new: also(view(new))))
     return changes.decide(ctx, actor, cr_id, data["decision"], data.get("reason"), apply)
 
 

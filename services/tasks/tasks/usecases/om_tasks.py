@@ -5,6 +5,7 @@ import re
 from emss_common.clock import to_shanghai, as_utc
 from emss_common.access import load_editable, load_visible
 from emss_common.errors import Forbidden, ValidationFailed
+from emss_common.outbox import pending
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.forms import form
 from emss_common.validation import load
@@ -141,18 +142,21 @@ def transition(ctx, actor, task_id, payload):
         updates["applied_by"] = actor.to_dict()
     if data["action"] == "return":
         updates["return_reason"] = data["reason"]
-    result = ctx.db["tasks"].update_one({"id": task_id, "status": task["status"]}, {"$set": to_document(updates)})
+    before = task["status"]
+    task = {**task, **to_document(updates)}
+    event = {"apply": "task.applied", "approve": "task.approved", "return": "task.returned",
+             "finish": "task.finished"}[data["action"]]
+    ev = ctx.events.new(event, task_id, {"task": snapshot(ctx, task)}, actor=actor.to_dict())
+    result = ctx.db["tasks"].update_one({"id": task_id, "status": before},
+                                        pending({"$set": to_document(updates)}, ev))
     if result.matched_count != 1:
         from emss_common.errors import Conflict
         raise Conflict("任务状态已被他人更新，请刷新后重试", field="status")
-    task = {**task, **to_document(updates)}
+    ctx.events.flush("tasks", task_id, ev)
     if data["action"] == "approve":
         changes.save_version(ctx, "task", task, task.get("applied_by"), approved_by=actor.to_dict())
     audit(ctx.db, task_id, data["action"], actor.to_dict(), ctx.now, to_status=target.value,
           reason=data.get("reason"))
-    event = {"apply": "task.applied", "approve": "task.approved", "return": "task.returned",
-             "finish": "task.finished"}[data["action"]]
-    ctx.events.emit(event, task_id, {"task": snapshot(ctx, task)}, actor=actor.to_dict())
     return view(ctx, task)
 
 
@@ -171,10 +175,11 @@ def request_change(ctx, actor, task_id, payload):
 def decide_change(ctx, actor, cr_id, payload):
     data = load(DecisionSchema(), payload)
 
-    def apply(cr):
-        task = changes.apply_new_version(ctx, actor, "task", cr)
-        ctx.events.emit("task.changed", task["id"], {"task": snapshot(ctx, task)}, actor=actor.to_dict())
-        return snapshot(ctx, task)
+    def apply(cr, also):
+        def events(new):
+            return [ctx.events.new("task.changed", new["id"], {"task": snapshot(ctx, new)}, actor=actor.to_dict()),
+                    *also(snapshot(ctx, new))]
+        return snapshot(ctx, changes.apply_new_version(ctx, actor, "task", cr, events))
     return changes.decide(ctx, actor, cr_id, data["decision"], data.get("reason"), apply)
 
 

@@ -1,6 +1,7 @@
 """Report uploads (上传报告): comparison / calibration reports with their deadline, stored in GridFS."""
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, ValidationFailed
+from emss_common.outbox import staged
 from emss_common.files import FileStore, decode_upload, encode
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
@@ -55,15 +56,16 @@ def upload(ctx, actor, payload):
               "file_id": file_id, "file_name": name, "content_type": mime, "size": len(content),
               "sha256": sha, "due": due.date, "due_provisional": due.provisional,
               "late": ctx.today > due.date, "uploaded_at": ctx.now, "uploaded_by": actor.to_dict()}
+    ev = ctx.events.new("report.uploaded", report_id, {"report": view(to_document(report))}, actor=actor.to_dict())
     try:
-        insert(ctx.db["reports"], report, conflict_field="number", conflict_message="报告编号已登记")
+        insert(ctx.db["reports"], staged(report, ev), conflict_field="number", conflict_message="报告编号已登记")
     except Exception:
         files.delete(file_id)  # nothing accepted, nothing kept
         raise
+    ctx.events.flush("reports", report_id, ev)
     if task.get("stage") == "report":
         sampling.attach_report(ctx, task["id"], report_id)
     audit(ctx.db, task["id"], "report_uploaded", actor.to_dict(), ctx.now, report_id=report_id, late=report["late"])
-    ctx.events.emit("report.uploaded", report_id, {"report": view(report)}, actor=actor.to_dict())
     return view(to_document(report))
 
 

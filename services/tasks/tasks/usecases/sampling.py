@@ -1,6 +1,7 @@
 """Self-monitoring sampling tasks (自行监测): the six stages of seed 002."""
 from emss_common.access import load_editable, load_visible
 from emss_common.errors import Forbidden, ValidationFailed
+from emss_common.outbox import pending
 from emss_common.serial import to_document, to_wire
 from emss_common.validation import load
 
@@ -34,11 +35,22 @@ def _editable(ctx, actor, task_id, *stages):
     return task
 
 
-def _set(ctx, actor, task, action, **updates):
+def _set(ctx, actor, task, action, event=None, **updates):
+    """event(new task) -> (type, data): an event written with the change."""
     updates["updated_at"] = ctx.now
-    ctx.db["sampling_tasks"].update_one({"id": task["id"]}, {"$set": to_document(updates)})
-    audit(ctx.db, task["id"], action, actor.to_dict() if hasattr(actor, "to_dict") else actor, ctx.now)
-    return {**task, **to_document(updates)}
+    new = {**task, **to_document(updates)}
+    who = actor.to_dict() if hasattr(actor, "to_dict") else actor
+    update = {"$set": to_document(updates)}
+    evs = []
+    if event is not None:
+        type_, data = event(new)
+        evs = [ctx.events.new(type_, task["id"], data, actor=who)]
+        update = pending(update, *evs)
+    ctx.db["sampling_tasks"].update_one({"id": task["id"]}, update)
+    if evs:
+        ctx.events.flush("sampling_tasks", task["id"], *evs)
+    audit(ctx.db, task["id"], action, who, ctx.now)
+    return new
 
 
 def commission(ctx, actor, payload):
@@ -110,9 +122,8 @@ def advance(ctx, actor, task_id):
     if target == Stage.REPORT:
         number = next_number(ctx.db, f"report-{ctx.today.year}")
         updates["report_number"] = f"EMSS-ZX-{ctx.today.year}-{number:06d}"  # 系统报告编号
-    task = _set(ctx, actor, task, f"advance_to_{target.value}", **updates)
-    ctx.events.emit("sampling_task.stage_changed", task_id,
-                    {"sampling_task": view(task), "stage": target.value}, actor=actor.to_dict())
+    task = _set(ctx, actor, task, f"advance_to_{target.value}", **updates,
+                event=lambda new: ("sampling_task.stage_changed", {"sampling_task": view(new), "stage": target.value}))
     return view(task)
 
 
