@@ -44,7 +44,9 @@ class Clocks:
 
 @pytest.fixture
 def system_containers(container_factory, service_config, now):
-    config = {**service_config, "EMSS_FROZEN_NOW": now}
+    # Journeys move the frozen clock across days; a session must outlive that (every request asks
+    # the registry, which judges expiry on that clock).
+    config = {**service_config, "EMSS_FROZEN_NOW": now, "EMSS_SESSION_HOURS": "2160"}
     containers = [container_factory(cls, config) for cls in ALL_SERVICES]
     for container in containers:
         container.start()

@@ -50,7 +50,7 @@ class Clock(DependencyProvider):
         return self.clock
 
 
-class _Emitter:
+class Emitter:
     """`self.events` in a worker. A use case builds its event with `new`, writes it with the state
     change (outbox.pending / outbox.staged) and then calls `flush` (outbox.py)."""
 
@@ -89,7 +89,7 @@ class Events(EventDispatcher):
 
     def get_dependency(self, worker_ctx):
         dispatch = super().get_dependency(worker_ctx)
-        return _Emitter(self.container.service_name, worker_ctx.service, dispatch,
+        return Emitter(self.container.service_name, worker_ctx.service, dispatch,
                         self.store_attr, self.clock_attr, self.container.config)
 
 

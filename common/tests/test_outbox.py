@@ -7,7 +7,7 @@ from nameko.testing.services import worker_factory
 
 from emss_common import outbox
 from emss_common.clock import FrozenClock
-from emss_common.nameko_deps import COMMON_INDEXES, ServiceBase, Store, _Emitter
+from emss_common.nameko_deps import COMMON_INDEXES, ServiceBase, Store, Emitter
 from emss_common.outbox import Outbox, RelaySettings, carries_events, pending, staged
 from emss_common.serial import to_wire
 from emss_common.store import ensure_indexes, merge_indexes, open_database
@@ -22,7 +22,7 @@ class Holder:
 def _emitter(db, clock, dispatch):
     holder = Holder()
     holder.db, holder.clock = db, clock
-    return _Emitter("registry", holder, dispatch, "db", "clock")
+    return Emitter("registry", holder, dispatch, "db", "clock")
 
 
 def _db(store_config):

@@ -51,6 +51,7 @@ class ConfirmationService(ServiceBase):
                        lambda collection, fact, at: keepers[collection](fact))
 
     @on_events("confirmation", *RECORD_TYPES)
+    @idempotent()  # a failure is retried and parked like every handler's (redelivery.py)
     def to_enforcement(self, event):
         """作废 and 逾期未确认 leave for the enforcement agency (the same id: a redelivery is a no-op)."""
         self.outbound.publish(**from_record_event(event))

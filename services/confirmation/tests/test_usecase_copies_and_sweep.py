@@ -8,23 +8,10 @@ from confirmation.usecases import acts, records
 from emss_common.clock import FrozenClock
 from emss_common.context import Context
 from emss_common.events import make_event
-from emss_common.nameko_deps import COMMON_INDEXES, _Emitter
+from emss_common.nameko_deps import COMMON_INDEXES
 from emss_common.store import ensure_indexes, merge_indexes, open_database
 from services.confirmation.tests.facts import record_fact
-
-
-class Emitted(_Emitter):
-    """The service's emitter (events written with the change, then through the outbox), its
-    dispatches recorded instead of sent to a broker."""
-
-    def __init__(self, db, clock):
-        holder = type("Worker", (), {})()
-        holder.db, holder.clock = db, clock
-        super().__init__("confirmation", holder, self._record, "db", "clock")
-        self.events = []
-
-    def _record(self, type_, event):
-        self.events.append((type_, event["subject"], event["data"]))
+from tests.fakes import RecordedEvents
 
 
 @pytest.fixture
@@ -32,7 +19,7 @@ def ctx(store_config):
     db = open_database("confirmation", store_config)
     ensure_indexes(db, merge_indexes(COMMON_INDEXES, INDEXES))
     clock = FrozenClock("2026-11-23T10:00:00+08:00")
-    return Context(db, clock, Emitted(db, clock), {})
+    return Context(db, clock, RecordedEvents("confirmation", db, clock), {})
 
 
 def submitted(fact):

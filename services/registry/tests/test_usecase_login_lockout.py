@@ -7,23 +7,21 @@ from emss_common.clock import FrozenClock
 from emss_common.errors import NotAuthenticated
 from registry.storage import INDEXES
 from registry.usecases import Context, accounts
-from emss_common.store import ensure_indexes, open_database
+from emss_common.nameko_deps import COMMON_INDEXES
+from emss_common.store import ensure_indexes, merge_indexes, open_database
+from tests.fakes import RecordedEvents
 
 PASSWORD = "Field#Pass2026"
 WRONG = "Wrong#Pass2026"
 ATTACKER, OWNER = "203.0.113.9", "198.51.100.7"
 
 
-class NoEvents:
-    def emit(self, *args, **kwargs):
-        return None
-
-
 @pytest.fixture
 def ctx(store_config):
     db = open_database("registry", store_config)
-    ensure_indexes(db, INDEXES)
-    ctx = Context(db, FrozenClock("2026-11-23T10:00:00+08:00"), NoEvents(),
+    ensure_indexes(db, merge_indexes(COMMON_INDEXES, INDEXES))
+    clock = FrozenClock("2026-11-23T10:00:00+08:00")
+    ctx = Context(db, clock, RecordedEvents("registry", db, clock),
                   {"EMSS_LOGIN_ACCOUNT_CEILING": "12"})
     accounts.create_account(ctx, {"username": "zhang01", "password": PASSWORD, "name": "张明"}, ["reviewer"])
     return ctx
