@@ -31,7 +31,8 @@ def test_device_changes_are_versioned_and_announced(anonymous, login, service_co
 
 
 def test_an_enterprise_cannot_touch_another_enterprises_outlets(anonymous, login):
-    _, first = anonymous.post("/enterprises", {"enterprise": b.enterprise(), "account": b.account("ent_one")})
+    status, first = anonymous.post("/enterprises", {"enterprise": b.enterprise(), "account": b.account("ent_one")})
+    assert status == 201, first
     anonymous.post("/enterprises", {"enterprise": b.enterprise("上海西区造纸有限公司"), "account": b.account("ent_two")})
     one, two = login("ent_one", "Field#Pass2026"), login("ent_two", "Field#Pass2026")
     _, outlet = one.post(f"/enterprises/{first['enterprise']['id']}/outlets", b.outlet())

@@ -42,9 +42,11 @@ class Liveness:
     connection, and so its consumer, is gone at once). None means the broker could not be asked;
     then callers go ahead and the call fails or succeeds on its own."""
 
-    def __init__(self, amqp_uri, ttl=0.5, timeout=2.0, clock=time.monotonic):
+    def __init__(self, amqp_uri, ttl=0.5, timeout=2.0, grace=1.0, clock=time.monotonic, sleep=time.sleep):
         self.amqp_uri, self.ttl, self.timeout, self.clock = amqp_uri, ttl, timeout, clock
+        self.grace, self.sleep = grace, sleep
         self._known = {}   # service -> (checked at, consumer count or None)
+        self._down_since = {}   # service -> when its queue was first seen without a consumer
         self._lock = threading.Lock()   # one AMQP channel: one question at a time
         self._conn = self._channel = None
         self._unreachable_at = None
@@ -64,7 +66,17 @@ class Liveness:
             return count
 
     def is_down(self, service):
-        return self.consumers(service) == 0
+        """True once no process has consumed the queue for `grace` seconds. A consumer that is
+        reconnecting (a missed heartbeat on a busy machine) leaves the queue for a moment: a request
+        then waits for it up to `grace` rather than failing; in a lasting outage it fails at once."""
+        while True:
+            if self.consumers(service) != 0:   # served, or no verdict
+                self._down_since.pop(service, None)
+                return False
+            since = self._down_since.setdefault(service, self.clock())
+            if self.clock() - since >= self.grace:
+                return True
+            self.sleep(self.ttl)
 
     def _ask(self, service):
         try:

@@ -66,3 +66,39 @@ def test_a_service_never_started_is_down_and_an_unreachable_broker_gives_no_verd
     unreachable = Liveness("amqp://guest:guest@127.0.0.1:1/", timeout=1)
     # no verdict: the call goes ahead and fails on its own, rather than a false "down"
     assert unreachable.consumers("tasks") is None and not unreachable.is_down("tasks")
+
+
+class Counts:
+    """A fake broker's answers to the consumer-count question, one per ask, on a fake clock."""
+
+    def __init__(self, *answers):
+        self.answers, self.now = list(answers), 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def ask(self, service):
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def liveness_on(counts):
+    from gateway.rpc import Liveness
+    liveness = Liveness("amqp://unused/", ttl=0.5, grace=1.0, clock=counts.clock, sleep=counts.sleep)
+    liveness._ask = counts.ask
+    return liveness
+
+
+def test_a_consumer_away_for_less_than_the_grace_is_waited_for_not_reported_down():
+    counts = Counts(0, 1)   # reconnecting for a moment, then back
+    assert not liveness_on(counts).is_down("registry")
+    assert counts.now < 1.0
+
+
+def test_a_consumer_away_for_the_grace_is_down_and_the_next_request_is_told_at_once():
+    counts = Counts(0)
+    liveness = liveness_on(counts)
+    assert liveness.is_down("tasks") and counts.now == 1.0
+    assert liveness.is_down("tasks") and counts.now == 1.0   # no second wait in a lasting outage
