@@ -159,6 +159,7 @@ def _install_error_handlers(app):
 
     @app.errorhandler(RpcTimeout)
     def timeout(exc):
+        log.warning("RPC timeout on %s %s: %s", request.method, request.path, exc)
         return _system_error("service_timeout", "后台服务响应超时，请稍后重试", 504)
 
     @app.errorhandler(ServiceUnavailable)
