@@ -86,7 +86,8 @@ def seed_facts(feed, fieldrecords):
     for d in (DEVICE, DEVICE_ELSEWHERE, DEVICE_NOT_IN_TASK):
         feed.send("registry", "device.registered", d["id"], {"device": d})
     feed.send("tasks", "task.approved", "t1", {"task": TASK})
-    eventually(lambda: _assert_task_visible(fieldrecords))
+    # Seven events into a service just started: on a busy machine that takes more than a moment.
+    eventually(lambda: _assert_task_visible(fieldrecords), timeout=60)
     return fieldrecords
 
 
