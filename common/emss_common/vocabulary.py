@@ -62,3 +62,15 @@ def factor_catalogue():
 
 def factor(outlet_kind, code):
     return factor_catalogue().get(outlet_kind, {}).get(code)
+
+
+# credit: supervision (issue 11)
+WARNING_STATUSES = _labels("warning_statuses")
+WARNING_ACTIONS = _labels("warning_actions")
+WARNING_CATEGORIES = _labels("warning_categories")
+SEVERITIES = _labels("severities")
+RULE_SUBJECTS = _labels("rule_subjects")
+ORDER_STATUSES = _labels("order_statuses")
+ORDER_ACTIONS = _labels("order_actions")
+INSPECTION_KINDS = _labels("inspection_kinds")
+INSPECTION_RESULTS = _labels("inspection_results")
