@@ -209,3 +209,24 @@ def test_the_sweep_reads_tasks_records_and_report_obligations_on_indexes(ctx):
         used.update(index_names(plan))
     assert used == {"outlet_id_1_form_kind_1_performed_on_1", "report_state_1_report_due_on_1"}
     assert_uses_index(ctx.db.finds("reports")[0], "task_id_1", "reports of a task")
+
+
+def test_records_missed_on_the_bus_are_caught_up_from_fieldrecords_export_before_windows_are_decided(ctx, store_config):
+    from emss_common.reconciliation import Watermarks, catch_up
+    from fieldrecords.usecases.exports import EXPORTS as FIELD_EXPORTS
+    seed(ctx, [INSPECTION])
+    field = open_database("fieldrecords", store_config)
+    submitted = datetime(2026, 11, 4, 3, tzinfo=timezone.utc)
+    field["records"].insert_one({
+        "id": "r7", "number": "YW2026000007", "status": "submitted", "task_id": "t1", "institution_id": "i1",
+        "enterprise_id": "e1", "district": "浦东新区", "outlet_id": "o1", "outlet_kind": "flue_gas",
+        "form_kind": "fg_inspection_extractive", "performed_at": submitted, "performed_on": "2026-11-04",
+        "submitted_at": submitted, "filer": {"account_id": "a-f", "name": "赵强"}, "devices": [], "flags": [],
+        "verdict": {"passed": True, "failures": []}})
+    ctx.clock.set("2026-11-09T03:00:00+08:00")
+    done = catch_up(Watermarks(ctx.db), "fieldrecords", "records",
+                    lambda after: export_page(field, FIELD_EXPORTS, "records", after, 200, ctx.now),
+                    lambda fact, at_: om_tasks.record_completion(ctx, {"data": {"record": fact}}), ctx.now)
+    assert done.repaired == 1
+    obligations.sweep(ctx)
+    assert [(t, d["occurrence"]["record_ids"]) for t, _, d in ctx.events.events] == [("occurrence.fulfilled", ["r7"])]
