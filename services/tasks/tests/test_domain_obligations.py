@@ -108,8 +108,18 @@ def test_a_window_is_fulfilled_by_a_record_on_its_last_day_not_by_one_the_next_d
               if o.form_kind == "fg_inspection_extractive"]
     assert ob.decide(week, [("r1", "fg_inspection_extractive", date(2026, 11, 8))]) == (ob.FULFILLED, ["r1"])
     assert ob.decide(week, [("r2", "fg_inspection_extractive", date(2026, 11, 9))]) == (ob.MISSED, [])
-    assert ob.decide(week, [("r3", "fg_inspection_direct", date(2026, 11, 2))]) == (ob.FULFILLED, ["r3"])
     assert ob.decide(week, [("r4", "fg_calibration", date(2026, 11, 3))]) == (ob.MISSED, [])
+
+
+def test_a_plan_item_takes_its_own_form_a_default_inspection_any_cems_inspection_form():
+    direct = [("r3", "fg_inspection_direct", date(2026, 11, 2))]
+    [planned] = [o for o in ob.due(TASK, date(2026, 11, 2), date(2026, 11, 8), OUTLETS, [SO2])
+                 if o.form_kind == "fg_inspection_extractive"]
+    assert ob.decide(planned, direct) == (ob.MISSED, [])
+    [default] = [o for o in ob.due({**TASK, "plan": []}, date(2026, 11, 2), date(2026, 11, 8), OUTLETS, [SO2])
+                 if o.form_kind == "fg_inspection_extractive"]
+    assert default.source == "standard_default"
+    assert ob.decide(default, direct) == (ob.FULFILLED, ["r3"])
 
 
 # ---------- reports ----------

@@ -74,8 +74,7 @@ def test_each_closed_window_is_decided_once_after_the_grace_hours(ctx):
         "id": "p1:2026-11-02", "task_id": "t1", "plan_item_id": "p1", "institution_id": "i1",
         "enterprise_id": "e1", "outlet_id": "o1", "outlet_name": "1#排口", "district": "浦东新区",
         "form_kind": "fg_inspection_extractive",
-        "accepted_form_kinds": ["fg_inspection_extractive", "fg_inspection_dilution", "fg_inspection_direct"],
-        "frequency": {"kind": "weekly"}, "window_start": "2026-11-02", "window_end": "2026-11-08",
+        "accepted_form_kinds": ["fg_inspection_extractive"], "frequency": {"kind": "weekly"}, "window_start": "2026-11-02", "window_end": "2026-11-08",
         "due_date": "2026-11-08", "source": "plan", "record_ids": ["r1"]}
 
 

@@ -45,7 +45,9 @@ class Obligation:
     window_end: date
     source: str
     frequency: dict
-    accepted: tuple = field(default=())   # form kinds whose record fulfils it (form_kind first)
+    # Form kinds whose record fulfils it: a plan item's own (as the maintenance view counts it); a
+    # default's, any of its interchangeable forms (the plan chose none of them).
+    accepted: tuple = field(default=())
 
     @property
     def id(self):
@@ -116,7 +118,7 @@ def due(task, start: date, end: date, outlets, devices, overrides=None):
     period, as the maintenance view clips): plan items first, then the standard's defaults."""
     plan = {p["id"]: p for p in task["plan"]}
     out = [Obligation(task["id"], o.plan_item_id, o.outlet_id, o.form_kind, o.window_start, o.window_end,
-                      PLAN, plan[o.plan_item_id]["frequency"], interchangeable(o.form_kind))
+                      PLAN, plan[o.plan_item_id]["frequency"], (o.form_kind,))
            for o in occurrences(task, start, end)]
     lo, hi = max(start, task["start"]), min(end, task["end"])
     for item in default_items(task, outlets, devices, overrides):
