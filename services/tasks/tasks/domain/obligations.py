@@ -10,7 +10,7 @@ record of an accepted form kind at that outlet was performed inside the window, 
 
 Report obligations: a record of a form that needs a report (comparison 实际水样比对, periodic check
 定期校验) expects a report of the kind `report_for_form` names, uploaded within 5 working days of
-issue ([P] seed 000, EMSS_REPORT_UPLOAD_WORKING_DAYS). Until a report is uploaded its issue date is
+issue ([P] seed 000; reports.UploadDeadline, EMSS_REPORT_UPLOAD_WORKING_DAYS). Until a report is uploaded its issue date is
 unknown; the earliest it can be is the day the work was done, so the obligation counts from the
 record's performed date. A later report still resolves it: report.uploaded names the obligation.
 """
@@ -20,11 +20,11 @@ from datetime import date, datetime, timedelta
 from emss_common.clock import to_shanghai
 from emss_common.forms import catalogue, forms
 from emss_common.vocabulary import REPORT_FOR_FORM
-from emss_common.workdays import working_deadline
 
 from .frequency import Frequency
 from .occurrences import occurrences
 from .plan import default_frequency
+from .reports import UploadDeadline
 
 PLAN, STANDARD_DEFAULT = "plan", "standard_default"
 FULFILLED, MISSED = "occurrence.fulfilled", "occurrence.missed"
@@ -180,12 +180,12 @@ class ReportObligation:
         return f"report:{self.record_id}"
 
 
-def report_obligation(record_id, form_kind, performed_on: date, working_days: int):
+def report_obligation(record_id, form_kind, performed_on: date, rule: UploadDeadline = UploadDeadline()):
     """The report a record expects, or None when its form needs none."""
     kind = REPORT_FOR_FORM.get(form_kind)
     if kind is None:
         return None
-    deadline = working_deadline(performed_on, working_days)
+    deadline = rule.due(performed_on)
     return ReportObligation(record_id, form_kind, kind, performed_on, deadline.date, deadline.provisional)
 
 

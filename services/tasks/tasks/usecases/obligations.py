@@ -25,6 +25,7 @@ from emss_common.workdays import working_days_between
 
 from ..domain import obligations as rules
 from ..domain.plan import overrides_from
+from ..domain.reports import UploadDeadline
 
 OUTCOMES, MARKS = "outcomes", "obligation_marks"
 # A finished task's last windows are decided within days of its finishing; looking a month back
@@ -39,8 +40,9 @@ def grace(ctx):
     return timedelta(hours=ctx.setting("EMSS_OBLIGATION_GRACE_HOURS", 2, float))
 
 
-def working_days(ctx):
-    return ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", 5)
+def upload_rule(ctx):
+    """Reports are uploaded within N working days of issue ([P] seed 000; configurable)."""
+    return UploadDeadline(ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", UploadDeadline.working_days))
 
 
 def sweep(ctx):
@@ -136,7 +138,7 @@ def _announce(ctx, type_, outcome_id, subject, key, data):
 
 def report_fields(ctx, record_id, form_kind, performed_on):
     """What a completion keeps of the report its record expects (none for most forms)."""
-    ob = rules.report_obligation(record_id, form_kind, performed_on, working_days(ctx))
+    ob = rules.report_obligation(record_id, form_kind, performed_on, upload_rule(ctx))
     if ob is None:
         return {}
     return {"report_kind": ob.report_kind, "report_due_on": ob.due_date.isoformat(),

@@ -9,7 +9,7 @@ from emss_common.validation import load
 from ..domain.access import may_edit, may_view, scope_query
 from ..domain.frequency import Frequency
 from ..domain.occurrences import needs_report
-from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, UploadDeadline, sniff
+from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, sniff
 from ..schemas import ReportMetaSchema
 from ..storage import audit, insert, new_id
 from . import obligations as owed, sampling  # (reports.obligations below is the RPC)
@@ -19,7 +19,7 @@ STATUS_LABELS = {"on_time": "按时上传", "late": "逾期上传", "overdue": "
 
 
 def _deadline(ctx):
-    return UploadDeadline(ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", 5))
+    return owed.upload_rule(ctx)
 
 
 def _file(ctx, upload):
