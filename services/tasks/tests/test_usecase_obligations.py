@@ -3,7 +3,7 @@ is decided once (fulfilled with its records, or missed), a record arriving later
 re-running (a restart, another replica) announces nothing twice, reports past their deadline are
 missing once and a later upload names the obligation it answers; the sweep's queries use indexes."""
 import base64
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
