@@ -8,7 +8,7 @@ from tasks.service import TasksService
 from tests.bus import EventFeed, EventTap
 from tests.waiting import eventually
 
-from .test_service_replica_and_field_facts import ADMIN, _ok, contract, seed
+from services.tasks.tests.test_service_replica_and_field_facts import ADMIN, _ok, contract, seed
 
 REGULATOR = {"account_id": "a9", "username": "pudong", "roles": ["regulator"], "district": "浦东新区"}
 
