@@ -265,7 +265,7 @@ class ViolationSuspectedSchema(StrictSchema):
     # 1.1
     warning_id = _id()
     rule = fields.Nested(CodeNameSchema, required=True)
-    severity = fields.Nested(CodeNameSchema, required=True)
+    severity = fields.Nested(CodeNameSchema, required=False, allow_none=True, load_default=None)
     person = fields.Nested(PersonSchema, required=False, allow_none=True, load_default=None)
     numbers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)), values=Scalar(allow_none=True),
                           required=True)
@@ -492,7 +492,7 @@ def from_warning_event(event, public_url=None):
         ident = warning.get(f"{kind}_id")
         return {"id": ident, "name": warning.get(f"{kind}_name") or names.get(kind)} if ident else None
 
-    rule = {"code": warning.get("rule"), "name": warning.get("rule_name")}
+    rule = {"code": warning.get("rule"), "name": warning.get("rule_name") or warning.get("rule")}
     common = {"rule": rule, "institution": party("institution")}
     subject = warning.get("institution_id") or warning["id"]
     if type_ == "violation.suspected":
@@ -505,7 +505,8 @@ def from_warning_event(event, public_url=None):
                 "evidence_record_ids": [e["id"] for e in evidence if e.get("kind") == "record"],
                 "detected_at": warning.get("raised_at") or lead["at"],
                 "warning_id": warning["id"],
-                "severity": {"code": warning.get("severity"), "name": SEVERITIES.get(warning.get("severity"))},
+                "severity": ({"code": warning["severity"], "name": SEVERITIES.get(warning["severity"])}
+                             if warning.get("severity") else None),
                 "person": {"account_id": None, "staff_id": person_id,
                            "name": warning.get("person_name") or names.get("person")} if person_id else None,
                 "numbers": warning.get("numbers") or {},

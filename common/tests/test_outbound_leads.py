@@ -150,6 +150,12 @@ def test_a_warning_without_an_institution_or_a_suspect_step_is_not_sent():
     assert exc.value.field == "type"
 
 
+def test_a_finding_of_no_catalogued_rule_goes_out_with_its_code_and_no_severity():
+    data = message(from_warning_event(event("warning.suspected", warning(rule="INSPECTION", rule_name=None,
+                                                                         severity=None))))["data"]
+    assert data["rule"] == {"code": "INSPECTION", "name": "INSPECTION"} and data["severity"] is None
+
+
 def test_numbers_must_be_plain_values():
     kwargs = from_warning_event(event("warning.suspected", warning(numbers={"days": [1, 2]})))
     with pytest.raises(ValidationFailed) as exc:
@@ -251,7 +257,8 @@ def test_the_1_1_examples_in_the_document_are_valid():
             jsonschema.Draft202012Validator(SCHEMA_10).validate(example)
 
 
-@pytest.mark.parametrize("field", ["warning_id", "rule", "severity", "evidence", "marked_at", "institution"])
+@pytest.mark.parametrize("field", ["warning_id", "rule", "severity", "numbers", "evidence", "marked_at",
+                                   "institution"])
 def test_a_1_1_lead_missing_a_required_field_is_invalid(field):
     lead = message(from_warning_event(event("warning.suspected", warning()), PUBLIC))
     del lead["data"][field]
