@@ -471,10 +471,12 @@ def _person(who):
             "name": who.get("name") or who.get("username")}
 
 
-def from_warning_event(event, public_url=None):
+def from_warning_event(event, public_url=None, names=None):
     """The outbound message for credit's internal warning.suspected / warning.rectified /
     warning.dismissed event (data.warning: the warning document), as keyword arguments of publish;
     None for the outcome of a warning that was never marked suspected (no lead to follow up).
+    names: {institution|enterprise|outlet|person: name} known to the caller, where the warning
+    carries no `<party>_name`.
     Ids are fixed by the warning (lead_message_id, follow_up_message_id), so a redelivered or
     re-emitted event publishes nothing new."""
     type_ = LEAD_EVENTS.get(event.get("type"))
@@ -486,7 +488,7 @@ def from_warning_event(event, public_url=None):
         if type_ == "violation.suspected":
             raise ValidationFailed("预警没有标记疑似违法的记录", field="data.warning.lead")
         return None
-    names = lead.get("names") or {}
+    names = names or {}
 
     def party(kind):
         ident = warning.get(f"{kind}_id")

@@ -119,10 +119,10 @@ def test_a_warning_marked_suspected_becomes_a_violation_suspected_1_1_message():
     assert data["marked_at"] == "2026-06-09T01:02:03.456Z"
 
 
-def test_names_come_from_the_warning_or_the_lead_snapshot():
-    lead = {"at": MARKED_AT, "message_id": "m-1", "by": REGULATOR, "outcome": None,
-            "names": {"institution": "上海某环境技术有限公司", "outlet": "1#废气排放口"}}
-    data = from_warning_event(event("warning.suspected", warning(lead=lead, enterprise_name="上海某化工有限公司")))["data"]
+def test_names_come_from_the_warning_or_the_caller():
+    names = {"institution": "上海某环境技术有限公司", "outlet": "1#废气排放口", "enterprise": "旧名称"}
+    data = from_warning_event(event("warning.suspected", warning(enterprise_name="上海某化工有限公司")),
+                              names=names)["data"]
     assert data["institution"]["name"] == "上海某环境技术有限公司"
     assert data["enterprise"]["name"] == "上海某化工有限公司"
     assert data["outlet"]["name"] == "1#废气排放口"

@@ -1,9 +1,9 @@
 """A warning marked as a suspected violation reaches the enforcement agency's reference consumer
 through the real broker once, valid against schema 1.1, and then its outcome as a follow-up.
 
-The credit service is fed its own internal warning events (as its warnings use case emits them)
-and forwards them with its `to_enforcement` handler; the consumer runs as the agency would run it,
-with --schema.
+Two ways in: credit's own internal warning events fed on the bus (redeliveries and re-emissions
+included), and a regulator's steps through the credit RPC (act_on_warning: suspect, then dismiss).
+The consumer runs as the agency would run it, with --schema.
 """
 import json
 import pathlib
@@ -17,12 +17,18 @@ import eventlet
 import jsonschema
 import pytest
 
+from nameko.standalone.rpc import ServiceRpcProxy
+
 from credit.service import CreditService
+from credit.usecases import warnings
+from emss_common.context import Context
 from emss_common.events import make_event
 from emss_common.outbound import follow_up_message_id, lead_message_id
 from emss_common.store import open_database
+from services.credit.tests.findings import PUDONG, finding
 from services.credit.tests.lead_facts import MARKED_AT, REGULATOR, SYSTEM, closed, warning_doc
 from tests.bus import EventFeed
+from tests.fakes import RecordedEvents
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.broker
@@ -145,3 +151,45 @@ def test_a_suspected_violation_reaches_the_agency_once_valid_then_its_outcome(co
 
 def _assert(condition):
     assert condition
+
+
+def test_a_regulator_marks_a_warning_suspected_and_dismisses_it_through_the_rpc(container, config, tmp_path):
+    agency = Agency(config, tmp_path)
+    assert agency.once() == []
+    db = next(d.db for d in container.dependencies if type(d).__name__ == "Store")
+    clock = next(d.clock for d in container.dependencies if type(d).__name__ == "Clock")
+    db["institutions"].insert_one({"id": "i1", "name": "上海某环境技术有限公司"})  # credit's registry copy
+    raised, _ = warnings.raise_finding(Context(db, clock, RecordedEvents("credit", db, clock), {}), finding())
+
+    with ServiceRpcProxy("credit", config, timeout=20) as credit:
+        marked = credit.act_on_warning(PUDONG.to_dict(), raised["id"], {"action": "suspect"})
+        assert marked["status"] == "suspected"
+        lead_id = credit.get_warning(PUDONG.to_dict(), raised["id"])["lead"]["message_id"]
+
+        def lead_arrived():
+            agency.once()
+            assert agency.said("NEW", lead_id), agency.lines
+        eventually(lead_arrived, timeout=30)
+        credit.act_on_warning(PUDONG.to_dict(), raised["id"], {"action": "dismiss", "reason": "经核实系停产期间"})
+    follow_id = follow_up_message_id(raised["id"], "dismissed")
+
+    def follow_up_arrived():
+        agency.once()
+        assert agency.said("NEW", follow_id), agency.lines
+    eventually(follow_up_arrived, timeout=30)
+    eventually(lambda: _assert(db["warnings"].find_one({"id": raised["id"]})["lead"]["outcome"] == "dismissed"))
+
+    assert sorted(line.split()[3] for line in agency.lines if line.split()[1] == "NEW") == sorted(
+        [f"id={lead_id}", f"id={follow_id}"])
+    received = agency.received()
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    for message in received.values():
+        validator.validate(message)
+    lead = received[lead_id]["data"]
+    assert lead["warning_id"] == raised["id"] and lead["rule"]["code"] == "OM_MISSED"
+    assert lead["institution"] == {"id": "i1", "name": "上海某环境技术有限公司"}
+    assert lead["marked_by"]["account_id"] == PUDONG.account_id
+    assert lead["evidence"][0]["link"] == f"{PUBLIC}/tasks/t1"
+    assert received[lead_id]["occurred_at"] == lead["marked_at"]
+    dismissed = received[follow_id]["data"]
+    assert dismissed["lead_message_id"] == lead_id and dismissed["reason"] == "经核实系停产期间"

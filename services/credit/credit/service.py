@@ -56,4 +56,4 @@ class CreditService(KeepsRegistryCopy, ServiceBase):
     def to_enforcement(self, event):
         """疑似违法线索 and its outcome leave for the enforcement agency (ids fixed by the warning:
         a redelivery is a duplicate, not a second fact)."""
-        leads.note_outcome(self._ctx(), leads.forward(self.outbound, event))
+        leads.to_enforcement(self._ctx(), self.outbound, event)

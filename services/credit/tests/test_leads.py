@@ -59,14 +59,12 @@ def test_a_warning_not_marked_suspected_cannot_be_a_lead(ctx):
     assert ctx.db["warnings"].find_one({"id": warning["id"]})["lead"] is None
 
 
-def test_the_parties_names_are_taken_from_the_registry_copies_at_the_mark(ctx):
+def test_the_parties_names_are_taken_from_the_registry_copies(ctx):
     ctx.db["institutions"].insert_one({"id": "inst-1", "name": "上海某环境技术有限公司"})
     ctx.db["outlets"].insert_one({"id": "out-1", "name": "1#废气排放口"})
     warning = stored(ctx, warning_doc())
-    lead = leads.lead_mark(ctx, warning, REGULATOR)["lead"]
-    assert lead["names"] == {"institution": "上海某环境技术有限公司", "outlet": "1#废气排放口"}
     outbound = FakeOutbound(public_url="https://emss.example.gov.cn")
-    message = leads.forward(outbound, event("warning.suspected", leads.lead_mark(ctx, warning, REGULATOR)))
+    message = leads.to_enforcement(ctx, outbound, event("warning.suspected", warning))
     assert message["data"]["institution"] == {"id": "inst-1", "name": "上海某环境技术有限公司"}
     assert message["data"]["enterprise"] == {"id": "ent-1", "name": None}
     assert message["data"]["evidence"][0]["link"] == "https://emss.example.gov.cn/records/rec-9"
@@ -99,10 +97,9 @@ def test_a_follow_up_is_forwarded_and_noted_on_the_lead_once(ctx):
     warning = leads.lead_mark(ctx, stored(ctx, warning_doc()), REGULATOR)
     outbound = FakeOutbound()
     done = closed(warning, "rectify", "rectified", SYSTEM, "2026-06-20T02:00:00+00:00", order_id="O-1")
-    message = leads.forward(outbound, event("warning.rectified", done, actor=SYSTEM))
+    message = leads.to_enforcement(ctx, outbound, event("warning.rectified", done, actor=SYSTEM))
     assert message["id"] == follow_up_message_id(warning["id"], "rectified")
     assert message["data"]["lead_message_id"] == warning["lead"]["message_id"]
-    leads.note_outcome(ctx, message)
     lead = ctx.db["warnings"].find_one({"id": warning["id"]})["lead"]
     assert lead["outcome"] == "rectified" and lead["follow_up"]["message_id"] == message["id"]
     assert lead["message_id"] == warning["lead"]["message_id"]  # the lead itself stays as marked
@@ -112,6 +109,5 @@ def test_the_outcome_of_a_warning_never_marked_is_not_forwarded(ctx):
     warning = stored(ctx, warning_doc(suspected=False))
     outbound = FakeOutbound()
     done = closed(warning, "dismiss", "dismissed", REGULATOR, "2026-06-20T02:00:00+00:00", reason="误报")
-    assert leads.forward(outbound, event("warning.dismissed", done)) is None
-    leads.note_outcome(ctx, None)
+    assert leads.to_enforcement(ctx, outbound, event("warning.dismissed", done)) is None
     assert outbound.sent == {} and ctx.db["warnings"].find_one({"id": warning["id"]})["lead"] is None

@@ -1,9 +1,9 @@
 """Leads to the enforcement agency (线索移交): a warning a regulator marked as a suspected
 violation goes out as violation.suspected, and its outcome (整改销号 / 排除) as a follow-up.
 
-The warnings use case calls `lead_mark` right after a `suspect` step; credit's own
-warning.suspected / warning.rectified / warning.dismissed events are then forwarded by the
-service's `to_enforcement` handler (`forward`, then `note_outcome`). The message ids are fixed by
+The warnings use case calls `lead_mark` right after a `suspect` step; the service's handler of
+credit's own warning.suspected / warning.rectified / warning.dismissed events calls
+`to_enforcement` (the parties' names, `forward`, `note_outcome`). The message ids are fixed by
 the warning (emss_common.outbound.lead_message_id / follow_up_message_id): a redelivered or
 re-emitted event is a duplicate the agency recognises, never a second fact.
 """
@@ -22,7 +22,7 @@ _NAMED = {"institution": "institutions", "enterprise": "enterprises", "outlet": 
 
 def lead_mark(ctx, warning, actor):
     """Record on the warning that it went to the enforcement agency: lead = {at, message_id, by,
-    outcome, names}. Once: a warning already marked keeps its first lead (returned unchanged).
+    outcome}. Once: a warning already marked keeps its first lead (returned unchanged).
     The time is the trail's `suspect` step when there is one, so the message id is the same
     whether the lead is forwarded before or after this mark is stored."""
     if warning.get("lead"):
@@ -34,7 +34,7 @@ def lead_mark(ctx, warning, actor):
         at = utc_ms(ctx.now)
         lead = {"at": at, "message_id": lead_message_id(warning["id"], at), "by": _who(actor)}
     lead = {"at": utc_ms(lead["at"]), "message_id": lead["message_id"], "by": lead.get("by") or _who(actor),
-            "outcome": None, "names": _names(ctx, warning)}
+            "outcome": None}
     stored = ctx.db[WARNINGS].find_one_and_update(
         {"id": warning["id"], "lead": None}, {"$set": {"lead": lead}},  # None also matches "no field"
         projection={"_id": 0}, return_document=ReturnDocument.AFTER)
@@ -45,10 +45,18 @@ def lead_mark(ctx, warning, actor):
     return scrub(stored)
 
 
-def forward(outbound, event):
+def to_enforcement(ctx, outbound, event):
+    """One of credit's warning events, for the agency: sent with the parties' names as credit knows
+    them now, and its outcome noted on the lead. The message sent, or None."""
+    message = forward(outbound, event, names=party_names(ctx, event["data"]["warning"]))
+    note_outcome(ctx, message)
+    return message
+
+
+def forward(outbound, event, names=None):
     """Publish the message for one of credit's warning events through the Outbound provider;
     None when there is nothing to send (the outcome of a warning never marked suspected)."""
-    kwargs = from_warning_event(event, public_url=getattr(outbound, "public_url", None))
+    kwargs = from_warning_event(event, public_url=getattr(outbound, "public_url", None), names=names)
     if kwargs is None:
         return None
     return outbound.publish(**kwargs)
@@ -72,9 +80,9 @@ def _who(actor):
     return actor_ref(actor)
 
 
-def _names(ctx, warning):
-    """The parties' names at the time of the mark, from the registry copies credit keeps (a
-    party whose copy has not arrived yet goes out with its id alone)."""
+def party_names(ctx, warning):
+    """The parties' names from the registry copies credit keeps (a party whose copy has not
+    arrived yet goes out with its id alone)."""
     names = {}
     for kind, collection in _NAMED.items():
         ident = warning.get(f"{kind}_id")
