@@ -18,9 +18,9 @@ The nameko glue (the `Outbound` dependency) is in nameko_deps.py; this module ne
 """
 import json
 import logging
+import math
 import threading
 import time
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -30,9 +30,9 @@ from marshmallow import ValidationError, fields, validate
 
 from . import metrics
 from .errors import ValidationFailed
+from .outbox import COLLECTION, INDEXES, OUTBOUND, Outbox, RelaySettings
 from .schema import StrictSchema
 from .vocabulary import SEVERITIES
-from .outbox import COLLECTION, INDEXES, OUTBOUND, Outbox, RelaySettings
 
 log = logging.getLogger(__name__)
 
