@@ -10,10 +10,10 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated, NotFound,
                                 ValidationFailed)
-from emss_common.nameko_deps import KeepsRegistryCopy, ServiceBase, Store
+from emss_common.nameko_deps import KeepsRegistryCopy, Outbound, ServiceBase, Store, idempotent, on_events
 
 from .storage import INDEXES
-from .usecases import rulebook, warnings
+from .usecases import leads, rulebook, warnings
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 
@@ -21,6 +21,7 @@ EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidT
 class CreditService(KeepsRegistryCopy, ServiceBase):
     name = "credit"
     db = Store("credit", INDEXES)
+    outbound = Outbound()
 
     def _ctx(self):
         return Context(self.db, self.clock, self.events, self.config)
@@ -48,3 +49,11 @@ class CreditService(KeepsRegistryCopy, ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def overview(self, actor, query=None):
         return warnings.overview(self._ctx(), Actor.from_dict(actor), query)
+
+    # ----- leads to the enforcement agency -----
+    @on_events("credit", *leads.WARNING_EVENTS)
+    @idempotent()  # a failure is retried and parked like every handler's (redelivery.py)
+    def to_enforcement(self, event):
+        """疑似违法线索 and its outcome leave for the enforcement agency (ids fixed by the warning:
+        a redelivery is a duplicate, not a second fact)."""
+        leads.to_enforcement(self._ctx(), self.outbound, event)
