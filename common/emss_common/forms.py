@@ -1,6 +1,7 @@
 """The catalogue of the 15 field-record forms (catalogue/forms.yaml), shared by every service
 that plans, files or checks O&M work. Defaults can be overridden by a file in EMSS_FORMS_CATALOGUE."""
 import os
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from importlib import resources
 
@@ -40,6 +41,12 @@ def fmt(x):
     return "0" if text == "-0" else text
 
 
+def round_half_even(x, decimals):
+    """GB/T 8170 rounding (四舍六入五成双) of a computed value, judged as reported."""
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_EVEN)) + 0.0
+
+
 # ----- comparison limits (比对): what the forms catalogue already says, read for one measurement -----
 
 # Where the catalogue states the comparison acceptance of each outlet kind: HJ 355 实际水样比对 for
@@ -71,12 +78,13 @@ class ComparisonLimit:
         self.key, self.default, self.mark = limit_ref["key"], float(limit_ref["default"]), limit_ref.get("mark")
         self.limit, self.band_below = float(limit), band_below
 
-    def error(self, monitor, reference):
+    def error(self, monitor, reference, decimals=2):
+        """The error as reported (rounded as the forms round computed values), which is judged."""
         if self.measure == "absolute_error":
-            return monitor - reference
+            return round_half_even(monitor - reference, decimals)
         if reference == 0:
             raise ZeroDivisionError("参考值为0，无法计算相对误差")
-        return (monitor - reference) / reference * 100
+        return round_half_even((monitor - reference) / reference * 100, decimals)
 
     def passes(self, error):
         return abs(error) <= self.limit

@@ -59,8 +59,8 @@ def judge_factor(outlet_kind, entry, limit=None):
     passed = rule.passes(error)
     what = "相对误差" if rule.measure == "relative_error_pct" else "绝对误差"
     return {**entry, "factor_name": info["name"], "unit": info["unit"], "measure": rule.measure,
-            "error": round(error, 4), "limit": rule.to_dict(), "passed": passed,
-            "message": f"{info['name']}{what}{fmt(round(error, 4))}{unit}，"
+            "error": error, "limit": rule.to_dict(), "passed": passed,
+            "message": f"{info['name']}{what}{fmt(error)}{unit}，"
                        + ("在" if passed else "超出") + f"±{fmt(rule.limit)}{unit}" + ("以内" if passed else "")}
 
 
