@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from emss_common.access import party_may_view
-from emss_common.actor import ENTERPRISE_USER, INSTITUTION_ADMIN, REGULATOR, SYSADMIN, Actor, covers_district
+from emss_common.actor import ENTERPRISE_USER, INSTITUTION_ADMIN, REGULATOR, Actor, covers_district
 from emss_common.errors import Forbidden, InvalidTransition, ValidationFailed
 from emss_common.vocabulary import ORDER_ACTIONS, ORDER_STATUSES
 from emss_common.workdays import Deadline, working_deadline
@@ -36,11 +36,7 @@ TRANSITIONS = {
 }
 AWAITING_ADDRESSEE = (ISSUED, RETURNED)
 OVERDUE_RULE = "ORDER_OVERDUE"
-# How the rule presents itself beside the catalogue's rules (the catalogue registers it).
-OVERDUE_RULE_INFO = {"code": OVERDUE_RULE, "name": "整改单逾期未整改", "category": "done",
-                     "applies_to": "institution", "severity": "high",
-                     "source": "[P] issue 11 / 山东 (九) 问题销号; 期限 [D]",
-                     "limits": {"EMSS_ORDER_WORKING_DAYS": "整改期限（工作日）"}}
+
 
 assert set(TRANSITIONS) | {"issue", "overdue"} == set(ORDER_ACTIONS)
 assert {ISSUED, ANSWERED, RETURNED, ACCEPTED} == set(ORDER_STATUSES)
@@ -57,6 +53,14 @@ class OrderPolicy:
     def is_overdue(self, order, today: date) -> bool:
         """Still waiting for its addressee after the last day to rectify has ended."""
         return order["status"] in AWAITING_ADDRESSEE and today > _as_date(order["due"])
+
+
+# How the rule presents itself beside the catalogue's rules (the catalogue registers it).
+OVERDUE_RULE_INFO = {"code": OVERDUE_RULE, "name": "整改单逾期未整改", "category": "done",
+                     "applies_to": "institution", "severity": "high",
+                     "source": "[P] seed 004 (九) 问题销号; 期限 [D]",
+                     "limits": {"EMSS_ORDER_WORKING_DAYS": {"value": OrderPolicy.working_days,
+                                                            "label": "整改期限（工作日，默认值）"}}}
 
 
 def transition(status, action, reason=None):
@@ -100,15 +104,6 @@ def may_answer(actor: Actor, order):
     if order["addressee"]["kind"] == "institution":
         return actor.has(INSTITUTION_ADMIN) and actor.institution_id == order["addressee"]["id"]
     return actor.has(ENTERPRISE_USER) and actor.enterprise_id == order["addressee"]["id"]
-
-
-def require(allowed, message):
-    if not allowed:
-        raise Forbidden(message)
-
-
-def is_admin(actor: Actor):
-    return actor.has(SYSADMIN)
 
 
 # ----- the content of a step -----
