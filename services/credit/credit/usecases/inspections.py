@@ -5,6 +5,7 @@ import uuid
 from emss_common import paging
 from emss_common.access import load_visible, scope_query, within
 from emss_common.actor import DISTRICTS, REGULATOR, WHOLE_CITY
+from emss_common.clock import as_utc
 from emss_common.errors import Forbidden, NotFound, ValidationFailed
 from emss_common.events import actor_ref
 from emss_common.files import FileStore, document_upload, encode
@@ -44,6 +45,7 @@ def record_inspection(ctx, actor, payload):
     factors = []
     for i, entry in enumerate(data["factors"]):
         try:
+            entry = {**entry, "measured_at": as_utc(entry["measured_at"])}   # stored and shown in UTC
             factors.append(rules.judge_factor(subject["outlet_kind"], entry, limit=_limit(ctx)))
         except ValidationFailed as exc:
             raise ValidationFailed(exc.message, field=f"factors[{i}].{exc.field}") from None
