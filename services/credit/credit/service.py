@@ -76,8 +76,12 @@ class CreditService(KeepsRegistryCopy, ServiceBase):
 
     @configured_timer("EMSS_ORDER_SWEEP_SECONDS", 300)
     def sweep_overdue_orders(self):
-        """逾期未整改: orders still waiting for their addressee after the deadline raise ORDER_OVERDUE."""
-        return orders.sweep_overdue_orders(self._ctx())
+        """逾期未整改: orders still waiting for their addressee after the deadline raise ORDER_OVERDUE;
+        first, what a process that died mid-way left: warning steps of orders, inspections' findings."""
+        ctx = self._ctx()
+        orders.finish_follow_ups(ctx)
+        inspections.finish_pending_findings(ctx)
+        return orders.sweep_overdue_orders(ctx)
 
     @rpc(expected_exceptions=EXPECTED)
     def record_inspection(self, actor, payload):

@@ -115,3 +115,20 @@ def test_an_order_can_be_issued_from_an_inspection_and_its_findings(ctx, registr
         orders.issue_order(ctx, PUDONG, {"addressee": {"kind": "enterprise", "id": "e1"}, "title": "整改",
                                          "items": [{"title": "a", "requirement": "b", "inspection_ids": [done["id"]]}]})
     assert err.value.field == "items[0].inspection_ids[0]"
+
+
+def test_findings_left_unraised_by_a_process_that_died_are_raised_by_the_sweep(ctx, registry, monkeypatch):
+    from credit.usecases import warnings
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the process ended here")
+    monkeypatch.setattr(warnings, "raise_finding", dies)
+    with pytest.raises(RuntimeError):
+        inspections.record_inspection(ctx, PUDONG, onsite())
+    monkeypatch.undo()
+    stored = ctx.db["inspections"].find_one({}, {"_id": 0})
+    assert ctx.db["warnings"].count_documents({}) == 0
+    assert inspections.finish_pending_findings(ctx) == 1
+    assert [w["id"] for w in ctx.db["warnings"].find({})] == stored["finding_ids"]
+    assert inspections.finish_pending_findings(ctx) == 0
+    assert "findings_pending" not in inspections.get_inspection(ctx, PUDONG, stored["id"])

@@ -225,3 +225,34 @@ def test_an_order_answered_in_time_is_not_overdue_while_it_waits_for_review(ctx,
     assert orders.sweep_overdue_orders(ctx) == 0
     orders.review_order(ctx, PUDONG, order["id"], {"decision": "return", "reason": "不完整"})
     assert orders.sweep_overdue_orders(ctx) == 1     # returned after its deadline: waiting for the addressee again
+
+
+class Died(Exception):
+    """The process ended here."""
+
+
+def test_warning_steps_left_by_a_process_that_died_are_finished_by_the_sweep(ctx, two_warnings, monkeypatch):
+    wa, wb = two_warnings
+
+    def dies(*args, **kwargs):
+        raise Died()
+    monkeypatch.setattr(warnings, "apply", dies)
+    with pytest.raises(Died):
+        orders.issue_order(ctx, PUDONG, issue_payload(wa, wb))
+    monkeypatch.undo()
+    order = ctx.db["orders"].find_one({}, {"_id": 0})
+    assert order["status"] == "issued" and status_of(ctx, wa) == "open"      # the order stands, its steps wait
+    assert orders.finish_follow_ups(ctx) == 1
+    assert status_of(ctx, wa) == status_of(ctx, wb) == "ordered"
+    assert orders.finish_follow_ups(ctx) == 0
+    assert "warning_follow_ups" not in ctx.db["orders"].find_one({"id": order["id"]})
+
+    orders.answer_order(ctx, INSTITUTION, order["id"], answers(order))
+    monkeypatch.setattr(warnings, "apply", dies)
+    with pytest.raises(Died):
+        orders.review_order(ctx, PUDONG, order["id"], {"decision": "accept"})
+    monkeypatch.undo()
+    assert ctx.db["orders"].find_one({"id": order["id"]})["status"] == "accepted"
+    assert orders.finish_follow_ups(ctx) == 1
+    assert status_of(ctx, wa) == status_of(ctx, wb) == "rectified"
+    assert [t["action"] for t in ctx.db["warnings"].find_one({"id": wa})["trail"]] == ["order", "rectify"]

@@ -21,6 +21,7 @@ from . import warnings
 
 INSPECTION_SORT = [("inspected_on", -1), ("id", 1)]
 PHOTO_TYPES = ("image/jpeg", "image/png")
+FINDINGS_PENDING = "findings_pending"
 
 
 def _max_bytes(ctx):
@@ -67,6 +68,8 @@ def record_inspection(ctx, actor, payload):
     found = rules.findings(doc)
     doc["failed"] = bool(found)
     doc["finding_ids"] = [f.id for f in found]
+    if found:
+        doc[FINDINGS_PENDING] = doc["finding_ids"]   # raised next; the sweep finishes it after a crash
     files, kept = FileStore(ctx.db, INSPECTION_FILES), []
     try:
         for content, mime, name in photos:
@@ -82,9 +85,23 @@ def record_inspection(ctx, actor, payload):
             files.delete(file_id)
         raise
     ctx.events.flush(INSPECTIONS, inspection_id, ev)
-    for finding in found:
-        warnings.raise_finding(ctx, finding)
+    raise_findings(ctx, doc)
     return view(doc)
+
+
+def raise_findings(ctx, inspection):
+    """Raise the inspection's findings (idempotent), then clear its mark."""
+    for finding in rules.findings(inspection):
+        warnings.raise_finding(ctx, finding)
+    ctx.db[INSPECTIONS].update_one({"id": inspection["id"]}, {"$unset": {FINDINGS_PENDING: ""}})
+
+
+def finish_pending_findings(ctx, limit=200):
+    """Findings of inspections whose recording process died before raising them."""
+    rows = list(ctx.db[INSPECTIONS].find({FINDINGS_PENDING: {"$exists": True}}, {"_id": 0}).limit(limit))
+    for inspection in rows:
+        raise_findings(ctx, inspection)
+    return len(rows)
 
 
 def _limit(ctx):
@@ -131,7 +148,7 @@ def _about(subject, warning):
 
 
 def view(inspection):
-    out = to_wire(inspection)
+    out = to_wire({k: v for k, v in inspection.items() if k != FINDINGS_PENDING})
     out["kind_label"] = INSPECTION_KINDS[inspection["kind"]]
     out["subject_label"] = "排口" if inspection["subject_kind"] == "outlet" else "运维机构"
     return out

@@ -33,6 +33,8 @@ ORDER_SORT = [("issued_at", -1), ("id", 1)]
 ORDERABLE = ("open", "acknowledged")
 # Accepting an order closes its warnings that are still waiting on it.
 RECTIFIABLE = ("ordered", "suspected")
+# The warning steps an order's step still owes (see follow_up).
+FOLLOW_UPS = "warning_follow_ups"
 EVENTS = {"issue": "order.issued", "answer": "order.answered", "return": "order.returned",
           "accept": "order.accepted", "overdue": "order.overdue"}
 
@@ -102,13 +104,13 @@ def issue_order(ctx, actor, payload):
         "warning_ids": warning_ids, "inspection_ids": inspection_ids,
         "trail": [rules.trail_entry("issue", by, now, None, rules.ISSUED, round_=1)],
         "updated_at": now,
+        FOLLOW_UPS: [{"warning_id": wid, "action": "order", "by": by} for wid in warning_ids],
     }
     order = to_document(order)
     ev = ctx.events.new(EVENTS["issue"], order_id, {"order": view(order)}, actor=actor.to_dict())
     ctx.db[ORDERS].insert_one(staged(order, ev))
     ctx.events.flush(ORDERS, order_id, ev)
-    for wid in warning_ids:
-        warnings.apply(ctx, wid, "order", by, order_id=order_id)
+    follow_up(ctx, order)
     return view(order)
 
 
@@ -133,7 +135,7 @@ def _status_label(warning):
 # ----- read -----
 
 def view(order):
-    out = to_wire(order)
+    out = to_wire({k: v for k, v in order.items() if k != FOLLOW_UPS})
     out["status_label"] = ORDER_STATUSES[order["status"]]
     out["addressee_label"] = "运维机构" if order["addressee"]["kind"] == "institution" else "排污单位"
     return out
@@ -238,22 +240,44 @@ def review_order(ctx, actor, order_id, payload):
         sets["round"] = order["round"] + 1
     else:
         sets["accepted_at"] = now
+        sets[FOLLOW_UPS] = [{"warning_id": wid, "action": "rectify", "by": by} for wid in order["warning_ids"]]
     changed = _step(ctx, actor, order, action, target, sets,
                     rules.trail_entry(action, by, now, order["status"], target, reason=reason, round_=order["round"]))
-    if action == "accept":
-        _rectify_warnings(ctx, order, by)
+    follow_up(ctx, changed)
     return view(changed)
 
 
-def _rectify_warnings(ctx, order, by):
-    for wid in order["warning_ids"]:
-        warning = ctx.db["warnings"].find_one({"id": wid}, {"_id": 0, "status": 1})
-        if warning is None or warning["status"] not in RECTIFIABLE:
-            continue  # dismissed or closed meanwhile: nothing left to close
-        try:
-            warnings.apply(ctx, wid, "rectify", by, order_id=order["id"])
-        except InvalidTransition:
-            log.info("warning %s changed while order %s was accepted; left as it is", wid, order["id"])
+# ----- the warnings behind an order follow it -----
+
+def follow_up(ctx, order):
+    """Take the warning steps the order's last step left to do (written with that step, so a process
+    that dies before taking them leaves them for the sweep): `order` when issued, `rectify` when
+    accepted. A step already taken, or no longer possible (the warning was dismissed or became a
+    lead meanwhile), is dropped."""
+    for todo in list(order.get(FOLLOW_UPS) or ()):
+        wid, action = todo["warning_id"], todo["action"]
+        warning = ctx.db["warnings"].find_one({"id": wid}, {"_id": 0, "status": 1, "order_ids": 1})
+        if warning is not None and _still_to_do(warning, action, order["id"]):
+            try:
+                warnings.apply(ctx, wid, action, todo["by"], order_id=order["id"])
+            except (InvalidTransition, Conflict):
+                log.info("warning %s changed meanwhile; order %s leaves it as it is", wid, order["id"])
+        ctx.db[ORDERS].update_one({"id": order["id"]}, {"$pull": {FOLLOW_UPS: {"warning_id": wid, "action": action}}})
+    ctx.db[ORDERS].update_one({"id": order["id"], FOLLOW_UPS: {"$size": 0}}, {"$unset": {FOLLOW_UPS: ""}})
+
+
+def _still_to_do(warning, action, order_id):
+    if action == "order":
+        return warning["status"] in ORDERABLE and order_id not in (warning.get("order_ids") or [])
+    return warning["status"] in RECTIFIABLE
+
+
+def finish_follow_ups(ctx, limit=200):
+    """Warning steps left by a process that died after an order's step (the sweep's first job)."""
+    rows = list(ctx.db[ORDERS].find({f"{FOLLOW_UPS}.warning_id": {"$exists": True}}, {"_id": 0}).limit(limit))
+    for order in rows:
+        follow_up(ctx, order)
+    return len(rows)
 
 
 def _step(ctx, actor, order, action, target, sets, entry):
