@@ -63,3 +63,10 @@ def test_the_inspection_list_of_each_scope_pages_on_its_index(rec, actor, index)
     first = inspections.list_inspections(rec, actor, {"size": 10})
     inspections.list_inspections(rec, actor, {"size": 10, "after": first["next"]})
     _explain_each(rec, "inspections", index, f"inspections of {actor.username}")
+
+
+def test_the_sweep_s_look_for_unfinished_steps_reads_only_the_orders_and_inspections_holding_one(rec):
+    orders.finish_follow_ups(rec)
+    inspections.finish_pending_findings(rec)
+    _explain_each(rec, "orders", "orders_follow_ups", "orders with warning steps left")
+    _explain_each(rec, "inspections", "inspections_findings_pending", "inspections with findings left")
