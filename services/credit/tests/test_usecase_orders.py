@@ -256,3 +256,21 @@ def test_warning_steps_left_by_a_process_that_died_are_finished_by_the_sweep(ctx
     assert orders.finish_follow_ups(ctx) == 1
     assert status_of(ctx, wa) == status_of(ctx, wb) == "rectified"
     assert [t["action"] for t in ctx.db["warnings"].find_one({"id": wa})["trail"]] == ["order", "rectify"]
+
+
+def test_an_order_to_an_enterprise_is_answered_by_the_enterprise_and_not_seen_by_the_institution(ctx):
+    ctx.db["enterprises"].insert_one({"id": "e1", "name": "乙化工", "district": "浦东新区"})
+    w, _ = warnings.raise_finding(ctx, finding(rule="COMPARISON_FAILED", key="x:w01018"))
+    order = orders.issue_order(ctx, PUDONG, {"addressee": {"kind": "enterprise", "id": "e1"}, "title": "比对不合格整改",
+                                             "items": [{"title": "校准", "requirement": "校准COD仪器", "warning_ids": [w["id"]]}]})
+    assert (order["enterprise_id"], order["institution_id"], order["addressee"]["name"]) == ("e1", None, "乙化工")
+    assert [o["id"] for o in orders.list_orders(ctx, ENTERPRISE)["items"]] == [order["id"]]
+    assert orders.list_orders(ctx, INSTITUTION)["items"] == []
+    with pytest.raises(NotFound):
+        orders.answer_order(ctx, INSTITUTION, order["id"], answers(order))
+    assert orders.answer_order(ctx, ENTERPRISE, order["id"], answers(order))["status"] == "answered"
+    with pytest.raises(ValidationFailed) as err:     # the enterprise lies in Pudong: not Minhang's to order
+        orders.issue_order(ctx, actor("mh", ["regulator"], district="闵行区"), {
+            "addressee": {"kind": "enterprise", "id": "e1"}, "title": "x", "district": "闵行区",
+            "items": [{"title": "a", "requirement": "b", "warning_ids": [w["id"]]}]})
+    assert err.value.field == "items[0].warning_ids[0]"
