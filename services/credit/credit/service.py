@@ -10,10 +10,11 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated, NotFound,
                                 ValidationFailed)
-from emss_common.nameko_deps import KeepsRegistryCopy, Outbound, ServiceBase, Store, idempotent, on_events
+from emss_common.nameko_deps import (KeepsRegistryCopy, Outbound, ServiceBase, Store, configured_timer, idempotent,
+                                    on_events)
 
 from .storage import INDEXES
-from .usecases import leads, rulebook, warnings
+from .usecases import inspections, leads, orders, rulebook, warnings
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 
@@ -57,3 +58,53 @@ class CreditService(KeepsRegistryCopy, ServiceBase):
         """疑似违法线索 and its outcome leave for the enforcement agency (ids fixed by the warning:
         a redelivery is a duplicate, not a second fact)."""
         leads.to_enforcement(self._ctx(), self.outbound, event)
+
+    # ----- rectification orders and inspections -----
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_order(self, actor, payload):
+        return orders.issue_order(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_orders(self, actor, query=None):
+        return orders.list_orders(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_order(self, actor, order_id):
+        return orders.get_order(self._ctx(), Actor.from_dict(actor), order_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def answer_order(self, actor, order_id, payload):
+        return orders.answer_order(self._ctx(), Actor.from_dict(actor), order_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review_order(self, actor, order_id, payload):
+        return orders.review_order(self._ctx(), Actor.from_dict(actor), order_id, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def order_file(self, actor, order_id, file_id):
+        return orders.order_file(self._ctx(), Actor.from_dict(actor), order_id, file_id)
+
+    @configured_timer("EMSS_ORDER_SWEEP_SECONDS", 300)
+    def sweep_overdue_orders(self):
+        """逾期未整改: orders still waiting for their addressee after the deadline raise ORDER_OVERDUE;
+        first, what a process that died mid-way left: warning steps of orders, inspections' findings."""
+        ctx = self._ctx()
+        orders.finish_follow_ups(ctx)
+        inspections.finish_pending_findings(ctx)
+        return orders.sweep_overdue_orders(ctx)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_inspection(self, actor, payload):
+        return inspections.record_inspection(self._ctx(), Actor.from_dict(actor), payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_inspections(self, actor, query=None):
+        return inspections.list_inspections(self._ctx(), Actor.from_dict(actor), query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_inspection(self, actor, inspection_id):
+        return inspections.get_inspection(self._ctx(), Actor.from_dict(actor), inspection_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def inspection_file(self, actor, inspection_id, file_id):
+        return inspections.inspection_file(self._ctx(), Actor.from_dict(actor), inspection_id, file_id)

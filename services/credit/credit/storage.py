@@ -27,3 +27,8 @@ INDEXES = merge_indexes({
                  *(Index([*eq, ("raised_month", 1)], name=f"{name}_month") for name, eq in LIST_SCOPES)],
 }, carries_events("warnings"),  # a warning's write carries its events until they are in the outbox
     REGISTRY_INDEXES)  # its copy of the registry (institutions' names, the rules' facts)
+
+# Rectification orders and inspections (storage_orders.py).
+from .storage_orders import ORDER_INDEXES  # noqa: E402
+
+INDEXES = merge_indexes(INDEXES, ORDER_INDEXES)

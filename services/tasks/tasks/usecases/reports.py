@@ -2,14 +2,14 @@
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.outbox import staged
-from emss_common.files import FileStore, decode_upload, encode
+from emss_common.files import FileStore, document_upload, encode
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
 
 from ..domain.access import may_edit, may_view, scope_query
 from ..domain.frequency import Frequency
 from ..domain.occurrences import needs_report
-from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, sniff
+from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, UploadDeadline
 from ..schemas import ReportMetaSchema
 from ..storage import audit, insert, new_id
 from . import obligations as owed, sampling  # (reports.obligations below is the RPC)
@@ -24,13 +24,8 @@ def _deadline(ctx):
 
 def _file(ctx, upload):
     """The uploaded file: type recognised from its content, size limited."""
-    content = decode_upload(upload, "file", ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024),
-                            missing="请选择报告文件")
-    mime = sniff(content)
-    if mime is None:
-        raise ValidationFailed("只接受 PDF、PNG 或 JPEG 文件（按文件内容识别）", field="file")
-    name = (upload.get("name") or "report").replace("/", "_")[-120:]
-    return content, mime, name
+    return document_upload(upload, "file", ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024),
+                           missing="请选择报告文件", default_name="report")
 
 
 def upload(ctx, actor, payload):
