@@ -2,6 +2,7 @@
 raise warnings a regulator lists by RPC; the same facts published again raise nothing new; a sweep
 started by RPC reports its progress and finds the same."""
 import pytest
+from nameko.rpc import rpc
 
 from emss_common.errors import Forbidden
 from services.credit.tests.findings import CITY, INSTITUTION, MINHANG, PUDONG
@@ -11,10 +12,13 @@ from tests.waiting import eventually
 
 
 @pytest.fixture
-def credit_config(service_config):
-    # the time-based rules and the sweeps poll quickly; reconciliation stays out of the way
+def credit_config(service_config, request):
+    """The time-based rules and the sweeps poll quickly; reconciliation stays out of the way unless
+    a test asks for it (indirect parameter {"reconcile": True}: a round every half second)."""
+    reconcile = getattr(request, "param", {}).get("reconcile")
     return {**service_config, "EMSS_FROZEN_NOW": "2026-11-23T10:00:00+08:00", "EMSS_RULE_CHECK_SECONDS": "0.3",
-            "EMSS_SWEEP_POLL_SECONDS": "0.2", "EMSS_RECONCILE_SECONDS": "3600"}
+            "EMSS_SWEEP_POLL_SECONDS": "0.2", "EMSS_RECONCILE_SECONDS": "0.5" if reconcile else "3600",
+            "EMSS_RULE_VOID_RATE_MIN_RECORDS": "2"}
 
 
 FILER = {"staff_id": "s1", "account_id": "a-zhao", "name": "赵强"}
@@ -148,3 +152,54 @@ def test_the_rules_and_a_sweep_by_rpc(container, credit, credit_config, service_
     status = eventually(finished, timeout=30)
     assert status["done"] == status["total"] and status["raised"] == 0
     assert {(w["id"], w["status"]) for w in listed(credit, CITY)} == before
+
+
+# ----- reconciliation: facts published before credit (or its queues) existed -----
+
+def _page(items):
+    return {"items": [{"at": at, "fact": fact} for at, fact in items], "next": None}
+
+
+class FakeFieldrecords:
+    """fieldrecords' export as its ExportsFacts serves it."""
+    name = "fieldrecords"
+
+    @rpc
+    def export_facts(self, collection, after=None, limit=200):
+        r2 = record("r2", "fg_fault_repair", "2026-11-17T10:00", values=FAULT)
+        r3 = record("r3", "fg_inspection_extractive", "2026-11-20T10:00")
+        return _page([(r2["submitted_at"], r2), (r3["submitted_at"], r3)] if collection == "records" else [])
+
+
+class FakeConfirmation:
+    name = "confirmation"
+
+    @rpc
+    def export_facts(self, collection, after=None, limit=200):
+        voided = {**record("r3", "fg_inspection_extractive", "2026-11-20T10:00"), "status": "voided",
+                  "overdue": False}
+        return _page([(iso("2026-11-21T09:00"), voided)])
+
+
+class FakeTasks:
+    """tasks' exports: tasks, and the outcomes of obligations as they were decided."""
+    name = "tasks"
+
+    @rpc
+    def export_facts(self, collection, after=None, limit=200):
+        if collection == "tasks":
+            return _page([(iso("2026-11-12T08:00"), TASK)])
+        outcome = {"id": "occ1", "type": "occurrence.missed", "subject": "occ1",
+                   "decided_at": iso("2026-11-16T01:00"), "occurrence": OCCURRENCE}
+        return _page([(outcome["decided_at"], outcome)])
+
+
+@pytest.mark.parametrize("credit_config", [{"reconcile": True}], indirect=True)
+def test_facts_never_published_to_credit_arrive_by_reconciliation(container_factory, credit_config, credit):
+    for fake in (FakeFieldrecords, FakeConfirmation, FakeTasks):
+        container_factory(fake, credit_config).start()
+
+    def found():
+        rules = {w["rule"] for w in listed(credit, CITY, status="open")}
+        assert rules == {"OM_MISSED", "FAULT_SLOW", "VOID_RATE"}, rules
+    eventually(found, timeout=30)
