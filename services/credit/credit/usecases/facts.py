@@ -82,13 +82,15 @@ def keep_record(db, fact, source):
         if fact.get("form_kind") in fault_stages():
             # only the fault forms' answers are kept: FAULT_SLOW reads their times
             base.update(values=fact.get("values") or {}, computed=fact.get("computed") or {})
-        if fact.get("form_kind") in check_form_kinds() and fact.get("passed") is False and base.get("at"):
-            base["followup_open"] = True
     sets = to_document(base)
     extra = {}
     status = fact.get("status") if source == "confirmation" else None
     result = _upsert(col, {"id": rid}, {"$set": sets, "$setOnInsert": {"status": "submitted", "counted": False}})
     changed = {"new": result.upserted_id is not None}
+    if source == "fieldrecords" and fact.get("form_kind") in check_form_kinds() and fact.get("passed") is False:
+        # a failed check waits for its follow-up (the timer judges it); set once, so a fact kept
+        # again does not reopen what was judged
+        col.update_one({"id": rid, "followup_open": {"$exists": False}}, {"$set": {"followup_open": True}})
     if status is not None:
         lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(status, 0)]
         moved = col.update_one({"id": rid, "status": {"$in": lower}}, {"$set": {"status": status}})
