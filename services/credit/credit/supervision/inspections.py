@@ -18,15 +18,6 @@ from .findings import Evidence, Finding
 ONSITE, COMPARISON = "onsite", "comparison"
 SUBJECT_KINDS = ("institution", "outlet")
 INSPECTION_FAILED, COMPARISON_FAILED = "INSPECTION_FAILED", "COMPARISON_FAILED"
-# How the rules present themselves beside the catalogue's rules (the catalogue registers them).
-RULE_INFO = {
-    INSPECTION_FAILED: {"code": INSPECTION_FAILED, "name": "现场检查不合格项", "category": "quality",
-                        "applies_to": "institution", "severity": "medium",
-                        "source": "[P] seed 000 有针对性的开展现场检查", "limits": {}},
-    COMPARISON_FAILED: {"code": COMPARISON_FAILED, "name": "比对抽测不合格", "category": "quality",
-                        "applies_to": "outlet", "severity": "high",
-                        "source": "[P] seed 004 (十); 限值 HJ 355 / HJ 75 [S]/[D]（表单目录）", "limits": {}},
-}
 
 
 def may_record(actor, district):

@@ -55,13 +55,6 @@ class OrderPolicy:
         return order["status"] in AWAITING_ADDRESSEE and today > _as_date(order["due"])
 
 
-# How the rule presents itself beside the catalogue's rules (the catalogue registers it).
-OVERDUE_RULE_INFO = {"code": OVERDUE_RULE, "name": "整改单逾期未整改", "category": "done",
-                     "applies_to": "institution", "severity": "high",
-                     "source": "[P] seed 004 (九) 问题销号; 期限 [D]",
-                     "limits": {"EMSS_ORDER_WORKING_DAYS": {"value": OrderPolicy.working_days,
-                                                            "label": "整改期限（工作日，默认值）"}}}
-
 
 def transition(status, action, reason=None):
     """The status `action` leads to from `status`, or InvalidTransition; a return needs a reason."""

@@ -121,3 +121,12 @@ def month_bounds(month):
     start = date.fromisoformat(f"{month}-01")
     nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
     return start, nxt - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class JudgedElsewhere(Rule):
+    """A rule whose findings a use case raises itself (an order's deadline, an inspector's verdict):
+    catalogued so its warnings carry a name and a severity; no fact feeds it here."""
+
+    def judge(self, facts, limits, now):
+        return NOTHING

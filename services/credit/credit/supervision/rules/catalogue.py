@@ -6,7 +6,10 @@ time-based check), void (an institution-month's counts), flag (a person-month's 
 """
 from emss_common.vocabulary import CHECKIN_FLAGS
 
+from ..inspections import COMPARISON_FAILED, INSPECTION_FAILED
 from ..limits import INTEGRITY_FLAGS
+from ..orders import OVERDUE_RULE
+from .base import JudgedElsewhere
 from .done import (ConfirmationOverdue, ExpiredQualification, MissedOccurrence, ReportLate,
                    ReportMissing, TaskIdle)
 from .quality import FaultSlow, FollowupMissing, IntegrityPattern, VoidRate
@@ -52,7 +55,17 @@ _QUALITY = (
       for flag in INTEGRITY_FLAGS),
 )
 
-RULES = _DONE + _QUALITY
+# Raised by the orders and inspections use cases, not by facts arriving.
+_ELSEWHERE = (
+    JudgedElsewhere(OVERDUE_RULE, "整改单逾期未整改", "done", "institution", "high", "P",
+                    "种子004（九）问题销号：整改单到期未整改；期限（工作日）为本系统默认值 EMSS_ORDER_WORKING_DAYS [D]"),
+    JudgedElsewhere(INSPECTION_FAILED, "现场检查不合格项", "quality", "institution", "medium", "P",
+                    "种子000：有针对性的开展现场检查，综合运用系统核查和现场检查"),
+    JudgedElsewhere(COMPARISON_FAILED, "比对抽测不合格", "quality", "outlet", "high", "P",
+                    "种子004（十）：比对不合格，经核实未按相关标准规范运维；限值 HJ 355 / HJ 75（表单目录）"),
+)
+
+RULES = _DONE + _QUALITY + _ELSEWHERE
 BY_CODE = {r.code: r for r in RULES}
 INTEGRITY_RULES = {r.flag: r for r in RULES if isinstance(r, IntegrityPattern)}
 
