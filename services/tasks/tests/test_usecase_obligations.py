@@ -138,7 +138,7 @@ def comparison_task(ctx):
 def test_a_report_not_uploaded_by_its_deadline_is_missing_once(ctx):
     comparison_task(ctx)
     assert at(ctx, "2026-11-26T23:59:00+08:00")["report.missing"] == 0
-    assert at(ctx, "2026-11-27T00:00:00+08:00")["report.missing"] == 1
+    assert at(ctx, "2026-11-27T02:00:00+08:00")["report.missing"] == 1
     assert at(ctx, "2026-11-27T08:00:00+08:00")["report.missing"] == 0
     [(_, subject, data)] = [e for e in ctx.events.events if e[0] == "report.missing"]
     assert subject == "report:r5"
@@ -163,9 +163,15 @@ def test_a_report_uploaded_in_time_leaves_nothing_missing(ctx):
     assert at(ctx, "2026-11-30T10:00:00+08:00")["report.missing"] == 0
 
 
+def test_a_report_is_missing_only_once_its_due_day_and_the_grace_hours_are_over(ctx):
+    comparison_task(ctx)   # due 2026-11-26
+    assert at(ctx, "2026-11-27T01:59:00+08:00")["report.missing"] == 0
+    assert at(ctx, "2026-11-27T02:00:00+08:00")["report.missing"] == 1
+
+
 def test_a_late_report_after_report_missing_names_the_obligation_and_how_late_it_is(ctx):
     comparison_task(ctx)
-    at(ctx, "2026-11-27T01:00:00+08:00")
+    at(ctx, "2026-11-27T02:00:00+08:00")
     ctx.clock.set("2026-11-30T10:00:00+08:00")   # Monday: Friday 27th and Monday 30th after the 26th
     report = upload(ctx, "2026-11-19")
     assert (report["obligation_id"], report["obligation_ids"]) == ("report:r5", ["report:r5"])

@@ -146,8 +146,10 @@ def report_fields(ctx, record_id, form_kind, performed_on):
 
 
 def sweep_reports(ctx):
-    """Report obligations whose deadline has passed: answered by an uploaded report, or missing."""
-    today = ctx.today
+    """Report obligations whose deadline has passed: answered by an uploaded report, or missing.
+    Like a window, a due day is decided only `grace` after it ended (an upload at 23:59 may still
+    be on its way); an upload after the due day is late, whenever it is decided."""
+    today = rules.closed_through(ctx.now, grace(ctx)) + timedelta(days=1)
     announced = []
     rows = list(ctx.db["completions"].find({"report_state": "open", "report_due_on": {"$lt": today.isoformat()}},
                                            {"_id": 0}).limit(REPORT_BATCH))
