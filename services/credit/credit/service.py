@@ -26,6 +26,7 @@ class CreditService(KeepsRegistryCopy, ServiceBase):
         return Context(self.db, self.clock, self.events, self.config)
 
     # ----- rules engine (facts, sweeps) -----
+    # (the facts' event handlers and reconciliation, the sweeps: usecases/facts.py, engine.py, sweeps.py)
 
     # ----- the rules -----
     @rpc(expected_exceptions=EXPECTED)
