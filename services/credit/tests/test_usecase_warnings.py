@@ -313,3 +313,24 @@ def test_without_the_leads_module_a_suspect_step_is_still_taken(ctx, monkeypatch
     monkeypatch.setattr(warnings, "_leads", lambda: None)
     w, _ = warnings.raise_finding(ctx, finding())
     assert warnings.act(ctx, PUDONG, w["id"], {"action": "suspect"})["lead"] is None
+
+
+def test_two_regulators_acting_at_once_make_one_step_and_the_other_is_told(ctx):
+    w, _ = warnings.raise_finding(ctx, finding())
+
+    def attempt(actor, action):
+        try:
+            return warnings.act(ctx, actor, w["id"], {"action": action})["status"]
+        except (Conflict, InvalidTransition) as exc:
+            return type(exc).__name__
+
+    racing = [eventlet.spawn(attempt, actor, action)
+              for actor, action in ((PUDONG, "acknowledge"), (CITY, "suspect")) * 3]
+    outcomes = [r.wait() for r in racing]
+    stored = ctx.db["warnings"].find_one({"id": w["id"]})
+    steps = [e["action"] for e in stored["trail"]]
+    # Each step the store took was taken from the status it saw; the rest were refused.
+    assert sum(o in ("acknowledged", "suspected") for o in outcomes) == len(steps)
+    assert 1 <= len(steps) <= 2 and steps.count("acknowledge") <= 1 and steps.count("suspect") <= 1
+    assert [e["from"] for e in stored["trail"]] == ["open", *[e["to"] for e in stored["trail"]][:-1]]
+    assert types(ctx).count("warning.changed") == len(steps)
