@@ -22,9 +22,11 @@ REFERENCE = {"roles": {"regulator": "监管方", "institution_admin": "机构管
                        "reviewer": "运维审核", "enterprise_user": "排污单位", "sysadmin": "系统管理员"},
              "districts": ["黄浦区", "浦东新区", "闵行区"], "filing_statuses": {}, "institution_types": {}}
 
+BY = {"account_id": "a-reg", "username": "reg_pd", "roles": ["regulator"], "name": "浦东监管员"}
 WARNING = {
     "id": "W-0123456789abcdef0123", "rule": "FAULT_SLOW", "rule_name": "故障修复超时", "key": "r1",
-    "category": "quality", "severity": "medium", "subject_kind": "record", "subject_id": "r1",
+    "category": "quality", "category_label": "好不好", "severity": "medium", "severity_label": "较重",
+    "subject_kind": "record", "subject_id": "r1",
     "institution_id": "i1", "institution_name": "上海清源环境运维有限公司", "enterprise_id": "e1",
     "enterprise_name": "上海东方化工有限公司", "outlet_id": "o1", "outlet_name": "1号废气排口",
     "district": "浦东新区", "period_start": "2026-11-02", "period_end": "2026-11-05",
@@ -32,10 +34,15 @@ WARNING = {
     "evidence": [
         {"kind": "record", "id": "r1", "label": "故障维修（不定期）记录 FR-001", "at": "2026-11-05T02:00:00+00:00",
          "link": "/records/r1"},
-        {"kind": "photo", "id": "p1", "label": "现场照片", "at": None, "link": None},
+        {"kind": "occurrence", "id": "oc1", "label": "计划运维 11-02 至 11-05", "at": None,
+         "link": "/portal/tasks/om/t1/maintenance"},
+        {"kind": "person", "id": "s1", "label": "运维人员 李强", "at": None, "link": "/nowhere/s1"},
     ],
-    "status": "open", "raised_at": "2026-11-06T01:00:00+00:00", "updated_at": "2026-11-06T01:00:00+00:00",
+    "status": "open", "status_label": "新预警", "final": False,
+    "raised_at": "2026-11-06T01:00:00+00:00", "updated_at": "2026-11-06T01:00:00+00:00",
     "trail": [], "lead": None, "order_ids": [], "person_id": None,
+    "actions": [{"action": "acknowledge", "label": "确认"}, {"action": "dismiss", "label": "排除"},
+                {"action": "order", "label": "下整改单"}, {"action": "suspect", "label": "标记疑似违法"}],
 }
 
 RULES = [
@@ -47,40 +54,48 @@ RULES = [
 ]
 
 OVERVIEW = {
-    "month": "2026-11",
-    "by_rule": [{"rule": "FAULT_SLOW", "rule_name": "故障修复超时", "count": 3},
-                {"rule": "OM_MISSED", "rule_name": "应做未做的运维", "count": 7}],
+    "month": "2026-11", "total": 10,
+    "by_rule": [{"rule": "OM_MISSED", "name": "应做未做的运维", "count": 7},
+                {"rule": "FAULT_SLOW", "name": "故障修复超时", "count": 3}],
     "by_district": [{"district": "浦东新区", "count": 10}],
-    "by_institution": [{"institution_id": "i1", "institution_name": "上海清源环境运维有限公司", "count": 10}],
-    "trend": [{"month": f"2025-{m:02d}", "count": m} for m in range(12, 13)]
-             + [{"month": f"2026-{m:02d}", "count": m * 2 % 9} for m in range(1, 12)],
+    "by_institution": [{"institution_id": "i1", "name": "上海清源环境运维有限公司", "count": 10}],
+    "by_status": [{"status": "open", "label": "新预警", "count": 10}],
+    "by_category": [{"category": "done", "label": "做没做", "count": 7},
+                    {"category": "quality", "label": "好不好", "count": 3}],
+    "trend": [{"month": "2025-12", "count": 1}] + [{"month": f"2026-{m:02d}", "count": m * 2 % 9} for m in range(1, 12)],
 }
 
 ORDER = {
-    "id": "ORD-1", "number": "ZG-2026-0001", "title": "故障修复超时整改",
-    "addressee_kind": "institution", "institution_id": "i1", "institution_name": "上海清源环境运维有限公司",
-    "enterprise_id": None, "enterprise_name": None, "district": "浦东新区",
-    "status": "issued", "issued_at": "2026-11-06T02:00:00+00:00", "issued_by": "浦东监管员",
-    "deadline_days": 10, "due_date": "2026-11-20",
-    "items": [{"id": "it1", "text": "说明故障修复超时原因并整改", "warning_ids": ["W-0123456789abcdef0123"],
-               "inspection_id": None, "answer": None}],
-    "trail": [{"action": "issue", "by": "浦东监管员", "at": "2026-11-06T02:00:00+00:00", "reason": None}],
+    "id": "ord1", "number": "ZG2026000001", "title": "故障修复超时整改", "note": None,
+    "addressee": {"kind": "institution", "id": "i1", "name": "上海清源环境运维有限公司"}, "addressee_label": "运维机构",
+    "institution_id": "i1", "enterprise_id": None, "district": "浦东新区",
+    "status": "issued", "status_label": "待整改", "round": 1, "issued_on": "2026-11-06",
+    "issued_at": "2026-11-06T02:00:00+00:00", "issued_by": BY, "working_days": 10, "due": "2026-11-20",
+    "due_provisional": False, "overdue": False,
+    "items": [{"id": "1", "title": "故障修复超时", "requirement": "说明故障修复超时原因并整改",
+               "warning_ids": ["W-0123456789abcdef0123"], "inspection_ids": [], "answers": []}],
+    "warning_ids": ["W-0123456789abcdef0123"], "inspection_ids": [],
+    "trail": [{"action": "issue", "action_label": "下发", "by": BY, "at": "2026-11-06T02:00:00+00:00",
+               "from": None, "to": "issued", "reason": None, "round": 1}],
+    "may_answer": False, "may_review": False,
 }
 
 INSPECTION = {
-    "id": "INS-1", "kind": "comparison", "performed_on": "2026-11-10", "institution_id": "i1",
-    "institution_name": "上海清源环境运维有限公司", "enterprise_id": "e1", "enterprise_name": "上海东方化工有限公司",
-    "outlet_id": "o1", "outlet_name": "1号废气排口", "district": "浦东新区", "inspectors": ["王刚", "赵敏"],
-    "items": [], "comparisons": [{"factor": "a21026", "factor_name": "二氧化硫", "unit": "mg/m³",
-                                  "reference_value": 40.0, "monitor_value": 52.0, "limit": "±15%",
-                                  "result": "fail"}],
+    "id": "ins1", "kind": "comparison", "subject_kind": "outlet", "inspected_on": "2026-11-10",
+    "institution_id": "i1", "institution_name": "上海清源环境运维有限公司", "enterprise_id": "e1",
+    "enterprise_name": "上海东方化工有限公司", "outlet_id": "o1", "outlet_name": "1号废气排口",
+    "district": "浦东新区", "inspectors": ["王刚", "赵敏"], "items": [],
+    "factors": [{"factor_code": "a21026", "factor_name": "二氧化硫", "unit": "mg/m³", "reference_value": 40.0,
+                 "monitor_value": 52.0, "measured_at": "2026-11-10T02:00:00+00:00", "measure": "relative_error_pct",
+                 "error": 30.0, "limit": {"limit": 15}, "passed": False,
+                 "message": "二氧化硫相对误差30%，超出±15%"}],
     "findings": "二氧化硫比对不合格", "photos": [{"id": "ph1", "name": "现场.jpg"}], "warning_ids": [],
-    "result": "fail", "recorded_at": "2026-11-10T06:00:00+00:00", "recorded_by": "浦东监管员",
+    "recorded_at": "2026-11-10T06:00:00+00:00", "recorded_by": BY,
 }
 
 
 def page(items):
-    return {"items": items, "total": len(items), "page": 1, "per_page": 20}
+    return {"items": items, "total": len(items), "total_capped": False, "size": 50, "next": None, "prev": None}
 
 
 class Credit:

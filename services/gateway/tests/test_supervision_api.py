@@ -37,21 +37,22 @@ def test_who_may_read(gw, who, method, path, status):
 def test_the_warning_list_passes_its_filters_on(gw):
     client, services = gw
     resp = client.get("/api/v1/supervision/warnings?status=open&rule=FAULT_SLOW&from=2026-11-01&to=2026-11-30"
-                      "&district=浦东新区&page=2&per_page=50", headers=bearer("reg"))
+                      "&district=浦东新区&size=50&after=abc", headers=bearer("reg"))
     assert resp.status_code == 200
     assert resp.get_json()["items"][0]["id"] == WID
     (_, _, (actor, query)), = services.credit_calls("list_warnings")
     assert actor["username"] == "reg_pd"
     assert query == {"status": "open", "rule": "FAULT_SLOW", "from": "2026-11-01", "to": "2026-11-30",
-                     "district": "浦东新区", "page": "2", "per_page": "50"}
+                     "district": "浦东新区", "size": "50", "after": "abc"}
 
 
 @pytest.mark.parametrize("query, field", [
     ("status=closed", "status"),
     ("from=2026-13-01", "from"),
     ("from=2026-11-10&to=2026-11-01", "to"),
-    ("per_page=500", "per_page"),
-    ("page=0", "page"),
+    ("size=500", "size"),
+    ("rule=fault slow", "rule"),
+    ("district=火星区", "district"),
     ("colour=red", "colour"),
 ])
 def test_a_bad_warning_filter_names_its_field(gw, query, field):
@@ -71,8 +72,8 @@ def test_a_regulator_acts_on_a_warning(gw):
 
 
 @pytest.mark.parametrize("payload, field, message", [
-    ({"action": "dismiss"}, "reason", "排除预警必须填写原因"),
-    ({"action": "dismiss", "reason": "   "}, "reason", "排除预警必须填写原因"),
+    ({"action": "dismiss"}, "reason", "排除必须填写原因"),
+    ({"action": "dismiss", "reason": "   "}, "reason", "排除必须填写原因"),
     ({"action": "rectify"}, "action", None),   # the system's step, not a person's
     ({"action": "order"}, "action", None),     # comes with the order: POST /orders
     ({}, "action", "必填项"),
@@ -145,4 +146,4 @@ def test_every_supervision_route_is_in_openapi_with_its_roles():
     assert spec["components"]["schemas"][body]["properties"]["action"]["enum"] == ["acknowledge", "dismiss", "suspect"]
     assert "202" in ops[("POST", "/api/v1/supervision/sweeps")]["responses"]
     query = {p["name"] for p in ops[("GET", "/api/v1/supervision/warnings")]["parameters"]}
-    assert {"status", "rule", "from", "to", "page", "per_page"} <= query
+    assert {"status", "rule", "from", "to", "size", "after", "before"} <= query

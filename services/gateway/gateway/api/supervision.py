@@ -17,7 +17,7 @@ def list_rules(actor):
 
 
 @route("/supervision/warnings", "GET", READERS,
-       "预警列表（?status=&rule=&district=&institution_id=&enterprise_id=&from=&to=&page=&per_page=），按辖区或本单位",
+       "预警列表（?status=&rule=&category=&severity=&district=&institution_id=&enterprise_id=&outlet_id=&from=&to=&size=&after=&before=），按辖区或本单位，最新在前",
        W, query=cs.WarningQuerySchema)
 def list_warnings(actor):
     return services().credit.list_warnings(actor, args())
@@ -30,7 +30,7 @@ def get_warning(actor, warning_id):
 
 @route("/supervision/warnings/<warning_id>/actions", "POST", [REGULATOR],
        "处理预警：acknowledge 确认 / dismiss 排除（须填写原因）/ suspect 标记疑似违法（移交执法）；下整改单见 POST /orders",
-       W, body=cs.WarningActionSchema)
+       W, body=cs.ActSchema)
 def act_on_warning(actor, warning_id):
     return services().credit.act_on_warning(actor, warning_id, body())
 

@@ -1,0 +1,188 @@
+"""非现场监管 (the credit service's supervision): the regulator's overview of a month with its
+12-month trend, the warning list with filters, a warning's page with its evidence and the
+regulator's actions, the rules catalogue, and sweeps over a period. Institutions and enterprises
+read the warnings about themselves (the credit service scopes every list and warning)."""
+from flask import abort, flash, redirect, request, url_for
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
+
+from emss_common.vocabulary import (EVIDENCE_KINDS, RULE_SUBJECTS, SEVERITIES, WARNING_ACTIONS,
+                                    WARNING_CATEGORIES, WARNING_STATUSES)
+
+from . import attempt, bp, page, render, services
+from .charts import bar_chart, column_chart
+
+SUPERVISORS = ["regulator", "sysadmin"]
+READERS = ["regulator", "sysadmin", "institution_admin", "reviewer", "enterprise_user"]
+REGULATOR = ["regulator"]
+PER_PAGE = 20
+FILTERS = ("status", "rule", "district", "institution_id", "enterprise_id", "from", "to")
+# The statuses after which nobody acts on a warning any more (the credit service decides; the page
+# only leaves the buttons out).
+FINAL = ("dismissed", "resolved", "rectified")
+MANUAL = ("acknowledge", "dismiss", "suspect")
+
+LABELS = {"warning_statuses": WARNING_STATUSES, "warning_actions": WARNING_ACTIONS,
+          "categories": WARNING_CATEGORIES, "severities": SEVERITIES, "subjects": RULE_SUBJECTS,
+          "evidence_kinds": EVIDENCE_KINDS}
+
+
+def render_s(template, **context):
+    return render(template, labels=LABELS, **context)
+
+
+def _query(keys):
+    return {k: request.args[k].strip() for k in keys if (request.args.get(k) or "").strip()}
+
+
+def rules_by_code(actor):
+    rules, _ = attempt(services().credit.list_rules, actor)
+    return {r["code"]: r for r in rules or []}
+
+
+def evidence_link(evidence):
+    """The page an evidence item opens: the gateway's own page for the kinds whose id is a page's
+    id, else the link the service gave when it is a page of this site, else none."""
+    kind, item_id = evidence.get("kind"), evidence.get("id")
+    own = {"record": ("pages.portal_record", "record_id"), "task": ("pages.tasks_om_task", "task_id"),
+           "confirmation": ("pages.confirmation_portal_record", "record_id"),
+           "inspection": ("pages.inspection_page", "inspection_id"), "order": ("pages.order_page", "order_id"),
+           "photo": ("api.photo", "photo_id")}
+    if kind in own and item_id:
+        endpoint, arg = own[kind]
+        return url_for(endpoint, **{arg: item_id})
+    link = evidence.get("link")
+    if isinstance(link, str) and link.startswith("/") and not link.startswith("//") and _is_page(link):
+        return link
+    return None
+
+
+def _is_page(path):
+    from flask import current_app
+    try:
+        current_app.url_map.bind("localhost").match(path.split("?", 1)[0], method="GET")
+        return True
+    except (RouteNotFound, MethodNotAllowed):
+        return False
+    except Exception:  # noqa: BLE001 - a redirect or anything else: not a plain page
+        return False
+
+
+def warning_actions(warning):
+    """The buttons a regulator gets on a warning: what the service says it allows, when it says."""
+    if "actions" in warning:
+        return [a for a in warning["actions"] if a in MANUAL + ("order",)]
+    return [] if warning.get("status") in FINAL else list(MANUAL) + ["order"]
+
+
+# ----- overview -----
+
+def _this_month():
+    from emss_common.clock import to_shanghai, utcnow
+    return to_shanghai(utcnow()).strftime("%Y-%m")
+
+
+def _count(row):
+    return int(row.get("count", row.get("total", 0)) or 0)
+
+
+@bp.get("/portal/supervision")
+@page(SUPERVISORS)
+def supervision_overview(actor):
+    month = (request.args.get("month") or "").strip() or None
+    data, error = attempt(services().credit.overview, actor, {"month": month} if month else {})
+    rules = rules_by_code(actor)
+    charts = None
+    if data:
+        by_rule = [{"label": r.get("rule_name") or rules.get(r.get("rule"), {}).get("name") or r.get("rule"),
+                    "value": _count(r), "rule": r.get("rule")} for r in data.get("by_rule", [])]
+        by_district = [{"label": r.get("district") or "—", "value": _count(r)} for r in data.get("by_district", [])]
+        by_inst = [{"label": r.get("institution_name") or r.get("institution_id") or "—", "value": _count(r),
+                    "id": r.get("institution_id")} for r in data.get("by_institution", [])]
+        trend = [{"label": str(r.get("month", ""))[2:].replace("-", "/") if r.get("month") else "",
+                  "month": r.get("month"), "value": _count(r)} for r in data.get("trend", [])]
+        for rows in (by_rule, by_district, by_inst):
+            rows.sort(key=lambda r: -r["value"])
+        charts = {"trend": column_chart(trend), "by_rule": bar_chart(by_rule), "by_rule_rows": by_rule,
+                  "by_district": by_district, "by_institution": by_inst[:20],
+                  "total": sum(r["value"] for r in by_rule), "trend_rows": trend}
+    return render_s("supervision/overview.html", data=data, charts=charts, error=error,
+                    month=(data or {}).get("month") or month or _this_month(), tab="overview")
+
+
+# ----- warnings -----
+
+@bp.get("/portal/supervision/warnings")
+@page(READERS)
+def supervision_warnings(actor):
+    query = _query(FILTERS)
+    try:
+        number = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        number = 1
+    result, error = attempt(services().credit.list_warnings, actor,
+                            {**query, "page": number, "per_page": PER_PAGE})
+    if error:
+        result = {"items": [], "total": 0}
+    result = {**result, "page": result.get("page", number), "size": result.get("per_page", PER_PAGE)}
+    return render_s("supervision/warnings.html", result=result, query=query, error=error,
+                    rules=rules_by_code(actor), tab="warnings")
+
+
+def _warning_context(actor, warning_id):
+    warning = services().credit.get_warning(actor, warning_id)
+    rules = rules_by_code(actor)
+    evidence = [{**e, "href": evidence_link(e)} for e in warning.get("evidence", [])]
+    return {"w": warning, "rule": rules.get(warning.get("rule")), "evidence": evidence,
+            "actions": warning_actions(warning) if "regulator" in actor.get("roles", []) else []}
+
+
+@bp.get("/portal/supervision/warnings/<warning_id>")
+@page(READERS)
+def supervision_warning(actor, warning_id):
+    return render_s("supervision/warning.html", error=None, reason="", tab="warnings",
+                    **_warning_context(actor, warning_id))
+
+
+@bp.post("/portal/supervision/warnings/<warning_id>/act")
+@page(REGULATOR)
+def supervision_warning_act(actor, warning_id):
+    action = request.form.get("action", "")
+    reason = (request.form.get("reason") or "").strip()
+    payload = {"action": action, **({"reason": reason} if reason else {})}
+    result, error = attempt(services().credit.act_on_warning, actor, warning_id, payload)
+    if error:
+        return render_s("supervision/warning.html", error=error, reason=reason, tab="warnings",
+                        **_warning_context(actor, warning_id)), error.http_status
+    flash(f"已{WARNING_ACTIONS.get(action, action)}：{WARNING_STATUSES.get(result.get('status'), result.get('status'))}")
+    return redirect(url_for("pages.supervision_warning", warning_id=warning_id))
+
+
+# ----- rules and sweeps -----
+
+@bp.get("/portal/supervision/rules")
+@page(READERS)
+def supervision_rules(actor):
+    rules = services().credit.list_rules(actor)
+    return render_s("supervision/rules.html", rules=rules, tab="rules")
+
+
+@bp.route("/portal/supervision/sweeps", methods=["GET", "POST"])
+@page(SUPERVISORS)
+def supervision_sweeps(actor):
+    values, error = {"start": "", "end": ""}, None
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k in ("start", "end")}
+        result, error = attempt(services().credit.start_sweep, actor, values)
+        if not error:
+            return redirect(url_for("pages.supervision_sweep", sweep_id=result["id"]))
+    return render_s("supervision/sweeps.html", values=values, error=error, tab="sweeps"), \
+        (error.http_status if error else 200)
+
+
+@bp.get("/portal/supervision/sweeps/<sweep_id>")
+@page(SUPERVISORS)
+def supervision_sweep(actor, sweep_id):
+    sweep = services().credit.sweep_status(actor, sweep_id)
+    if not isinstance(sweep, dict):
+        abort(404)
+    return render_s("supervision/sweep.html", sweep=sweep, tab="sweeps")
