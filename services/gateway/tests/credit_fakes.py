@@ -89,7 +89,7 @@ INSPECTION = {
                  "monitor_value": 52.0, "measured_at": "2026-11-10T02:00:00+00:00", "measure": "relative_error_pct",
                  "error": 30.0, "limit": {"limit": 15}, "passed": False,
                  "message": "二氧化硫相对误差30%，超出±15%"}],
-    "findings": "二氧化硫比对不合格", "photos": [{"id": "ph1", "name": "现场.jpg"}], "warning_ids": [],
+    "findings": "二氧化硫比对不合格", "failed": True, "photos": [{"id": "ph1", "name": "现场.jpg"}], "warning_ids": [],
     "recorded_at": "2026-11-10T06:00:00+00:00", "recorded_by": BY,
 }
 
@@ -129,6 +129,12 @@ class Registry:
         return lambda *a: {"items": [], "total": 0, "size": 20, "next": None, "prev": None}
 
 
+class FieldRecords:
+    def list_records(self, actor, query):
+        return page([{"id": "r9", "number": "FR-009", "form_name": "故障维修（不定期）", "outlet_name": "1号废气排口",
+                      "check_in": {"at": "2026-11-08T01:00:00+00:00"}}])
+
+
 class Services:
     """services.credit.<rpc>(...) records the call and answers from `answers` (a value, or a function
     of the call's arguments, or an exception to raise)."""
@@ -150,6 +156,7 @@ class Services:
             **answers}
         self.registry = Registry()
         self.credit = Credit(self)
+        self.fieldrecords = FieldRecords()
 
     def answer(self, method, *args):
         value = self.answers[method]

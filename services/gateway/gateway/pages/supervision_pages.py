@@ -8,14 +8,15 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from emss_common.vocabulary import (EVIDENCE_KINDS, RULE_SUBJECTS, SEVERITIES, WARNING_ACTIONS,
                                     WARNING_CATEGORIES, WARNING_STATUSES)
 
-from . import attempt, bp, page, render, services
+from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .charts import bar_chart, column_chart
 
 SUPERVISORS = ["regulator", "sysadmin"]
 READERS = ["regulator", "sysadmin", "institution_admin", "reviewer", "enterprise_user"]
 REGULATOR = ["regulator"]
-PER_PAGE = 20
-FILTERS = ("status", "rule", "district", "institution_id", "enterprise_id", "from", "to")
+PAGE_SIZE = 20
+FILTERS = ("status", "rule", "category", "severity", "district", "institution_id", "enterprise_id",
+           "outlet_id", "from", "to")
 # The statuses after which nobody acts on a warning any more (the credit service decides; the page
 # only leaves the buttons out).
 FINAL = ("dismissed", "resolved", "rectified")
@@ -70,7 +71,8 @@ def _is_page(path):
 def warning_actions(warning):
     """The buttons a regulator gets on a warning: what the service says it allows, when it says."""
     if "actions" in warning:
-        return [a for a in warning["actions"] if a in MANUAL + ("order",)]
+        codes = [a["action"] if isinstance(a, dict) else a for a in warning["actions"]]
+        return [a for a in codes if a in MANUAL + ("order",)]
     return [] if warning.get("status") in FINAL else list(MANUAL) + ["order"]
 
 
@@ -93,10 +95,10 @@ def supervision_overview(actor):
     rules = rules_by_code(actor)
     charts = None
     if data:
-        by_rule = [{"label": r.get("rule_name") or rules.get(r.get("rule"), {}).get("name") or r.get("rule"),
+        by_rule = [{"label": r.get("name") or rules.get(r.get("rule"), {}).get("name") or r.get("rule"),
                     "value": _count(r), "rule": r.get("rule")} for r in data.get("by_rule", [])]
         by_district = [{"label": r.get("district") or "—", "value": _count(r)} for r in data.get("by_district", [])]
-        by_inst = [{"label": r.get("institution_name") or r.get("institution_id") or "—", "value": _count(r),
+        by_inst = [{"label": r.get("name") or r.get("institution_id") or "—", "value": _count(r),
                     "id": r.get("institution_id")} for r in data.get("by_institution", [])]
         trend = [{"label": str(r.get("month", ""))[2:].replace("-", "/") if r.get("month") else "",
                   "month": r.get("month"), "value": _count(r)} for r in data.get("trend", [])]
@@ -104,9 +106,21 @@ def supervision_overview(actor):
             rows.sort(key=lambda r: -r["value"])
         charts = {"trend": column_chart(trend), "by_rule": bar_chart(by_rule), "by_rule_rows": by_rule,
                   "by_district": by_district, "by_institution": by_inst[:20],
-                  "total": sum(r["value"] for r in by_rule), "trend_rows": trend}
-    return render_s("supervision/overview.html", data=data, charts=charts, error=error,
-                    month=(data or {}).get("month") or month or _this_month(), tab="overview")
+                  "total": data.get("total", sum(r["value"] for r in by_rule)), "trend_rows": trend,
+                  "by_category": data.get("by_category", []), "by_status": data.get("by_status", [])}
+    shown = (data or {}).get("month") or month or _this_month()
+    return render_s("supervision/overview.html", data=data, charts=charts, error=error, month=shown,
+                    month_range=_month_range(shown), tab="overview")
+
+
+def _month_range(month):
+    """{"from", "to"}: the first and last day of YYYY-MM, for links to that month's warnings."""
+    import calendar
+    try:
+        year, mon = int(month[:4]), int(month[5:7])
+        return {"from": f"{month}-01", "to": f"{month}-{calendar.monthrange(year, mon)[1]:02d}"}
+    except (ValueError, calendar.IllegalMonthError):
+        return {}
 
 
 # ----- warnings -----
@@ -115,15 +129,10 @@ def supervision_overview(actor):
 @page(READERS)
 def supervision_warnings(actor):
     query = _query(FILTERS)
-    try:
-        number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        number = 1
     result, error = attempt(services().credit.list_warnings, actor,
-                            {**query, "page": number, "per_page": PER_PAGE})
+                            {**query, **cursor_args(), "size": PAGE_SIZE})
     if error:
-        result = {"items": [], "total": 0}
-    result = {**result, "page": result.get("page", number), "size": result.get("per_page", PER_PAGE)}
+        result = empty_page(PAGE_SIZE)
     return render_s("supervision/warnings.html", result=result, query=query, error=error,
                     rules=rules_by_code(actor), tab="warnings")
 
