@@ -216,3 +216,22 @@ def test_the_menu_entries(who, entries, absent):
         assert f">{text}</a>" in nav
     for text in absent:
         assert f">{text}</a>" not in nav
+
+
+def test_the_wechat_home_counts_the_orders_waiting_and_lists_them():
+    client, services = make_client()
+    html = get(client, "/wx/", "inst")
+    assert 'data-key="WX_ORDERS"' in html and "整改单" in html
+    # one issued order and one returned order are waiting (the fake answers one of each)
+    assert 'id="count-WX_ORDERS"' in html and ">2<" in html
+    html = get(client, "/wx/orders", "inst")
+    assert "待整改（2）" in html and "故障修复超时整改" in html and "2026-11-20 前完成" in html
+    html = get(client, "/wx/orders/ord1", "inst")
+    assert "说明故障修复超时原因并整改" in html and "10 个工作日" in html
+    assert client.get("/wx/orders", headers={**bearer("staff"), **HTML}).status_code == 403
+
+
+def test_no_count_when_nothing_waits():
+    client, _ = make_client(list_orders={"items": [], "total": 0, "size": 1, "next": None, "prev": None})
+    html = get(client, "/wx/", "inst")
+    assert 'data-key="WX_ORDERS"' in html and 'id="count-WX_ORDERS"' not in html

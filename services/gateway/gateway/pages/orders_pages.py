@@ -172,3 +172,41 @@ def order_review(actor, order_id):
                         **_order_context(actor, order_id)), error.http_status
     flash(f"整改单 {result['number']} {'已销号' if decision == 'accept' else '已退回重新整改'}")
     return redirect(url_for("pages.order_page", order_id=order_id))
+
+
+# ----- WeChat: the institution's main account sees new orders (整改通知 → 整改单) -----
+
+WX_ROLES = ["institution_admin"]
+AWAITING = ("issued", "returned")   # waiting for the addressee's answer
+WX_PAGE_SIZE = 30
+
+
+def awaiting_count(actor):
+    """How many orders wait for this institution's answer (the count on the WeChat home's tile);
+    None when the credit service cannot say (the tile then shows no count)."""
+    total = 0
+    for status in AWAITING:
+        result, error = attempt(services().credit.list_orders, actor, {"status": status, "size": 1})
+        if error:
+            return None
+        total += result.get("total") or 0
+    return total
+
+
+@bp.get("/wx/orders")
+@page(WX_ROLES)
+def wx_orders(actor):
+    waiting = {"items": []}
+    for status in AWAITING:
+        result = services().credit.list_orders(actor, {"status": status, "size": WX_PAGE_SIZE})
+        waiting["items"] += result["items"]
+    waiting["items"].sort(key=lambda o: o.get("due") or "")
+    others = services().credit.list_orders(actor, {**cursor_args(), "size": WX_PAGE_SIZE})
+    others["items"] = [o for o in others["items"] if o["status"] not in AWAITING]
+    return render_o("wx/orders/list.html", waiting=waiting["items"], others=others)
+
+
+@bp.get("/wx/orders/<order_id>")
+@page(WX_ROLES)
+def wx_order(actor, order_id):
+    return render_o("wx/orders/order.html", o=services().credit.get_order(actor, order_id))
