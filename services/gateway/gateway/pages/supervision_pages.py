@@ -110,7 +110,18 @@ def supervision_overview(actor):
                   "by_category": data.get("by_category", []), "by_status": data.get("by_status", [])}
     shown = (data or {}).get("month") or month or _this_month()
     return render_s("supervision/overview.html", data=data, charts=charts, error=error, month=shown,
-                    month_range=_month_range(shown), tab="overview")
+                    month_range=_month_range(shown), months=_months(_this_month(), shown), tab="overview")
+
+
+def _months(latest, shown, count=24):
+    """The months the overview offers, newest first: the last `count` up to this month, and the
+    one shown if it is older."""
+    year, mon = int(latest[:4]), int(latest[5:7])
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{mon:02d}")
+        year, mon = (year - 1, 12) if mon == 1 else (year, mon - 1)
+    return out if shown in out or not _month_range(shown) else out + [shown]
 
 
 def _month_range(month):
