@@ -89,7 +89,7 @@ INSPECTION = {
                  "monitor_value": 52.0, "measured_at": "2026-11-10T02:00:00+00:00", "measure": "relative_error_pct",
                  "error": 30.0, "limit": {"limit": 15}, "passed": False,
                  "message": "二氧化硫相对误差30%，超出±15%"}],
-    "findings": "二氧化硫比对不合格", "failed": True, "photos": [{"id": "ph1", "name": "现场.jpg"}], "warning_ids": [],
+    "findings_text": "二氧化硫比对不合格", "failed": True, "finding_ids": ["W-aaaaaaaaaaaaaaaaaaaa"], "photos": [{"id": "ph1", "name": "现场.jpg"}], "warning_ids": [],
     "recorded_at": "2026-11-10T06:00:00+00:00", "recorded_by": BY,
 }
 
@@ -144,8 +144,11 @@ class Services:
         self.answers = {
             "list_rules": RULES, "list_warnings": page([WARNING]), "get_warning": WARNING,
             "act_on_warning": {**WARNING, "status": "acknowledged"}, "overview": OVERVIEW,
-            "start_sweep": {"id": "S-1", "status": "running", "done": 0, "total": 31},
-            "sweep_status": {"id": "S-1", "status": "done", "done": 31, "total": 31},
+            "start_sweep": {"id": "S-1", "status": "queued", "status_label": "排队中", "done": 0, "total": 31,
+                            "percent": 0.0, "start": "2026-11-01", "end": "2026-11-30"},
+            "sweep_status": {"id": "S-1", "status": "done", "status_label": "已完成", "done": 31, "total": 31,
+                             "percent": 100.0, "raised": 2, "again": 1, "resolved": 0,
+                             "start": "2026-11-01", "end": "2026-11-30"},
             "list_orders": page([ORDER]), "get_order": ORDER, "issue_order": ORDER,
             "answer_order": {**ORDER, "status": "answered"}, "review_order": {**ORDER, "status": "accepted"},
             "order_file": {"name": "整改说明.pdf", "content_type": "application/pdf",

@@ -181,11 +181,15 @@ def test_the_inspection_pages():
     for text in ("现场检查与比对抽测", "登记现场检查", "登记比对抽测", "比对抽测", "王刚、赵敏"):
         assert text in html, text
     html = get(client, "/portal/inspections/ins1", "reg")
-    for text in ("二氧化硫", "二氧化硫相对误差30%，超出±15%", "不合格", "/api/v1/inspections/ins1/photos/ph1", "下整改单"):
+    for text in ("二氧化硫", "二氧化硫相对误差30%，超出±15%", "不合格", "/api/v1/inspections/ins1/photos/ph1", "下整改单",
+                 "二氧化硫比对不合格", "/portal/supervision/warnings/W-aaaaaaaaaaaaaaaaaaaa"):
         assert text in html, text
     html = get(client, "/portal/inspections/new?kind=comparison", "reg")
     for text in ("登记比对抽测", "监管监测值", "自动监测读数", "测定时间", "现场照片", "二氧化硫"):
         assert text in html, text
+    assert "检查所在辖区" not in html
+    html = get(client, "/portal/inspections/new?kind=onsite", "city")
+    assert "检查所在辖区" in html and "检查内容" in html   # a city regulator names the district
 
 
 def test_a_comparison_form_becomes_the_services_payload():

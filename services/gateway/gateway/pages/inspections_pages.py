@@ -59,7 +59,7 @@ def _start_values(actor):
     return {"kind": kind, "subject_kind": "outlet" if (outlet_id or kind == "comparison") else "institution",
             "institution_id": args.get("institution_id") or first.get("institution_id") or "",
             "enterprise_id": args.get("enterprise_id") or first.get("enterprise_id") or "",
-            "outlet_id": outlet_id, "inspected_on": "", "inspectors": "", "findings": "",
+            "outlet_id": outlet_id, "district": "", "inspected_on": "", "inspectors": "", "findings": "",
             "warning_ids": warning_ids, "items": [], "factors": []}, warnings
 
 
@@ -85,11 +85,13 @@ def _payload(form):
     payload = {"kind": kind, "subject_kind": form.get("subject_kind", ""),
                "inspected_on": form.get("inspected_on", ""), "inspectors": split_list([form.get("inspectors", "")]),
                "warning_ids": split_list(form.getlist("warning_id"))}
-    for name in ("institution_id", "outlet_id", "findings"):
+    for name in ("institution_id", "outlet_id", "district", "findings"):
         if (form.get(name) or "").strip():
             payload[name] = form[name].strip()
     if payload["subject_kind"] != "outlet":
         payload.pop("outlet_id", None)
+    else:
+        payload.pop("district", None)   # an outlet's district is its enterprise's
     if kind == "onsite":
         payload["items"] = [{"label": r["label"], "result": r["result"], **({"note": r["note"]} if r["note"] else {})}
                             for r in _rows(form, "items", ("label", "result", "note"))]
@@ -132,12 +134,13 @@ def inspection_new(actor):
     result, error = attempt(services().credit.record_inspection, actor, payload)
     if error:
         values = {k: form.get(k, "") for k in ("kind", "subject_kind", "institution_id", "enterprise_id", "outlet_id",
-                                               "inspected_on", "inspectors", "findings")}
+                                               "district", "inspected_on", "inspectors", "findings")}
         values.update(warning_ids=payload["warning_ids"], items=_rows(form, "items", ("label", "result", "note")),
                       factors=_rows(form, "factors", ("factor_code", "reference_value", "monitor_value",
                                                       "measured_at", "velocity")))
         return _form(actor, values, warnings, error, error.http_status)
-    flash(f"已登记{INSPECTION_KINDS.get(result.get('kind'), '')}")
+    found = len(result.get("finding_ids") or [])
+    flash(f"已登记{INSPECTION_KINDS.get(result.get('kind'), '')}" + (f"，发现 {found} 项问题，已产生预警" if found else "，未发现问题"))
     return redirect(url_for("pages.inspection_page", inspection_id=result["id"]))
 
 

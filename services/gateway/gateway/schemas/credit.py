@@ -17,6 +17,7 @@ REGULATOR_ACTIONS = ("acknowledge", "dismiss", "suspect")
 ADDRESSEE_KINDS = ("institution", "enterprise")
 SUBJECT_KINDS = ("institution", "outlet")
 MAX_FILES = 10
+MAX_SWEEP_DAYS = 366 * 3
 
 
 def _size():
@@ -64,9 +65,11 @@ class SweepSchema(StrictSchema):
     end = fields.Date(required=True)
 
     @validates_schema
-    def _range(self, data, **kwargs):
+    def _order(self, data, **kwargs):
         if data["end"] < data["start"]:
             raise ValidationError("结束日期不能早于开始日期", field_name="end")
+        if (data["end"] - data["start"]).days > MAX_SWEEP_DAYS:
+            raise ValidationError(f"一次排查的期间不能超过{MAX_SWEEP_DAYS}天", field_name="end")
 
 
 # ----- rectification orders (整改单) -----
