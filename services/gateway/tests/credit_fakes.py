@@ -27,8 +27,7 @@ WARNING = {
     "id": "W-0123456789abcdef0123", "rule": "FAULT_SLOW", "rule_name": "故障修复超时", "key": "r1",
     "category": "quality", "category_label": "好不好", "severity": "medium", "severity_label": "较重",
     "subject_kind": "record", "subject_id": "r1",
-    "institution_id": "i1", "institution_name": "上海清源环境运维有限公司", "enterprise_id": "e1",
-    "enterprise_name": "上海东方化工有限公司", "outlet_id": "o1", "outlet_name": "1号废气排口",
+    "institution_id": "i1", "enterprise_id": "e1", "outlet_id": "o1",
     "district": "浦东新区", "period_start": "2026-11-02", "period_end": "2026-11-05",
     "summary": "故障发现至修复用时 80.5 小时，超过 72 小时", "numbers": {"hours": 80.5, "limit": 72},
     "evidence": [
@@ -118,6 +117,12 @@ class Registry:
 
     def reference(self):
         return REFERENCE
+
+    def get_institution(self, actor, institution_id):
+        return {"id": institution_id, "name": "上海清源环境运维有限公司"}
+
+    def get_enterprise(self, actor, enterprise_id):
+        return {"id": enterprise_id, "name": "上海东方化工有限公司", "outlets": [{"id": "o1", "name": "1号废气排口"}]}
 
     def wechat_binding(self, actor):
         return {"bound": True, "may_bind": True, "institution": {"name": "上海清源环境运维有限公司", "type": "om"}

@@ -7,7 +7,7 @@ from emss_common.vocabulary import INSPECTION_KINDS, INSPECTION_RESULTS, OUTLET_
 
 from ..api.orders import split_list, upload
 from . import attempt, bp, cursor_args, empty_page, page, render, services
-from .supervision_pages import LABELS
+from .supervision_pages import LABELS, with_names
 
 READERS = ["regulator", "sysadmin", "institution_admin", "enterprise_user"]
 REGULATOR = ["regulator"]
@@ -52,7 +52,7 @@ def _start_values(actor):
     outlet), else empty."""
     args = request.args
     warning_ids = split_list(args.getlist("warning_id"))
-    warnings = [services().credit.get_warning(actor, wid) for wid in warning_ids]
+    warnings = [with_names(actor, services().credit.get_warning(actor, wid)) for wid in warning_ids]
     first = warnings[0] if warnings else {}
     kind = args.get("kind") if args.get("kind") in INSPECTION_KINDS else "onsite"
     outlet_id = args.get("outlet_id") or first.get("outlet_id") or ""

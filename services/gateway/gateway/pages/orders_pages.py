@@ -9,7 +9,7 @@ from emss_common.vocabulary import INSPECTION_KINDS, ORDER_ACTIONS, ORDER_STATUS
 
 from ..api.orders import answer_payload, split_list
 from . import attempt, bp, cursor_args, empty_page, page, render, services
-from .supervision_pages import LABELS
+from .supervision_pages import LABELS, with_names
 
 READERS = ["regulator", "sysadmin", "institution_admin", "enterprise_user"]
 REGULATOR = ["regulator"]
@@ -39,7 +39,7 @@ def orders_list(actor):
 def _sources(actor, warning_ids, inspection_ids):
     """The warnings and inspections an order starts from, as the regulator may see them."""
     credit = services().credit
-    warnings = [credit.get_warning(actor, wid) for wid in warning_ids]
+    warnings = [with_names(actor, credit.get_warning(actor, wid)) for wid in warning_ids]
     inspections = [credit.get_inspection(actor, iid) for iid in inspection_ids]
     return warnings, inspections
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from emss_common.vocabulary import (EVIDENCE_KINDS, RULE_SUBJECTS, SEVERITIES, WARNING_ACTIONS,
                                     WARNING_CATEGORIES, WARNING_STATUSES)
 
+from .. import lookups
 from . import attempt, bp, cursor_args, empty_page, page, render, services
 from .charts import bar_chart, column_chart
 
@@ -66,6 +67,20 @@ def _is_page(path):
         return False
     except Exception:  # noqa: BLE001 - a redirect or anything else: not a plain page
         return False
+
+
+def with_names(actor, warning):
+    """The warning with the names of its institution, enterprise and outlet, which it records by id
+    only: read from the registry (kept a short while) for the warnings this viewer may see."""
+    out = dict(warning)
+    if out.get("institution_id") and not out.get("institution_name"):
+        out["institution_name"] = lookups.institution_name(actor, out["institution_id"])
+    if out.get("enterprise_id") and not out.get("enterprise_name"):
+        name, outlets = lookups.enterprise_names(actor, out["enterprise_id"])
+        out["enterprise_name"] = name
+        if out.get("outlet_id") and not out.get("outlet_name"):
+            out["outlet_name"] = outlets.get(out["outlet_id"])
+    return out
 
 
 def warning_actions(warning):
@@ -144,12 +159,13 @@ def supervision_warnings(actor):
                             {**query, **cursor_args(), "size": PAGE_SIZE})
     if error:
         result = empty_page(PAGE_SIZE)
+    result = {**result, "items": [with_names(actor, w) for w in result["items"]]}
     return render_s("supervision/warnings.html", result=result, query=query, error=error,
                     rules=rules_by_code(actor), tab="warnings")
 
 
 def _warning_context(actor, warning_id):
-    warning = services().credit.get_warning(actor, warning_id)
+    warning = with_names(actor, services().credit.get_warning(actor, warning_id))
     rules = rules_by_code(actor)
     evidence = [{**e, "href": evidence_link(e)} for e in warning.get("evidence", [])]
     return {"w": warning, "rule": rules.get(warning.get("rule")), "evidence": evidence,
