@@ -35,7 +35,10 @@ WARNING = {
          "link": "/records/r1"},
         {"kind": "occurrence", "id": "oc1", "label": "计划运维 11-02 至 11-05", "at": None,
          "link": "/portal/tasks/om/t1/maintenance"},
-        {"kind": "person", "id": "s1", "label": "运维人员 李强", "at": None, "link": "/nowhere/s1"},
+        {"kind": "person", "id": "s1", "label": "运维人员 李强 上岗证有效期至2026-10-31", "at": None,
+         "link": "/institutions/i1"},
+        {"kind": "report", "id": "rep1", "label": "比对报告（应于2026-11-09前上传）", "at": None, "link": "/tasks/t2"},
+        {"kind": "checkin", "id": "c1", "label": "签到", "at": None, "link": "/nowhere/c1"},
     ],
     "status": "open", "status_label": "新预警", "final": False,
     "raised_at": "2026-11-06T01:00:00+00:00", "updated_at": "2026-11-06T01:00:00+00:00",
@@ -46,10 +49,11 @@ WARNING = {
 
 RULES = [
     {"code": "FAULT_SLOW", "name": "故障修复超时", "category": "quality", "applies_to": "record",
-     "severity": "medium", "source": "[S] HJ 75-2017",
-     "limits": {"fixed_hours": {"value": 72, "label": "发现至修复（小时）"}}},
+     "severity": "medium", "source": "S", "citation": "HJ 75-2017 故障72小时内修复", "note": None,
+     "limits": {"FAULT_BACKUP_HOURS": {"value": 72, "label": "发现至修复（小时）", "mark": "S", "default": 72,
+                                       "key": "EMSS_RULE_FAULT_BACKUP_HOURS"}}},
     {"code": "OM_MISSED", "name": "应做未做的运维", "category": "done", "applies_to": "task",
-     "severity": "high", "source": "[P] 运维计划", "limits": {}},
+     "severity": "high", "source": "P", "citation": "运维计划", "note": None, "limits": {}},
 ]
 
 OVERVIEW = {

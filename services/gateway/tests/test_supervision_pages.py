@@ -60,6 +60,7 @@ def test_an_institution_reads_its_warnings_without_the_regulators_tools():
     assert "故障修复超时" in html and "对选中的预警下整改单" not in html and "监管概览" not in html
     html = get(client, f"/portal/supervision/warnings/{WARNING['id']}", "inst")
     assert "处理预警" not in html and "证据" in html
+    assert "/portal/regulator/institutions/i1" not in html   # the regulator's page of the institution
 
 
 def test_a_warning_page_links_each_evidence_to_its_page():
@@ -68,7 +69,9 @@ def test_a_warning_page_links_each_evidence_to_its_page():
     evidence = re.search(r'<table id="evidence">.*?</table>', html, re.S).group(0)
     assert '<a href="/portal/records/r1">故障维修（不定期）记录 FR-001</a>' in evidence   # the gateway's own page
     assert '<a href="/portal/tasks/om/t1/maintenance">' in evidence                   # a link of this site
-    assert "运维人员 李强" in evidence and "/nowhere/s1" not in evidence               # not a page here: no link
+    assert '<a href="/portal/regulator/institutions/i1">运维人员 李强' in evidence     # the service's resource path
+    assert '<a href="/portal/tasks/om/t2">比对报告' in evidence
+    assert ">签到<" in evidence and "/nowhere/c1" not in evidence                      # not a page here: no link
     assert "运维记录" in evidence and "计划运维" in evidence
     for text in ("确认", "排除", "下整改单", "标记疑似违法", "处理意见（排除时必填）", "发起现场检查"):
         assert text in html, text
@@ -102,7 +105,7 @@ def test_a_final_warning_offers_no_action():
 def test_the_rules_catalogue_and_a_sweep():
     client, services = make_client()
     html = get(client, "/portal/supervision/rules", "reg")
-    assert "发现至修复（小时）：72" in html and "[S] HJ 75-2017" in html
+    assert "发现至修复（小时）：72 [S]" in html and "[S] HJ 75-2017 故障72小时内修复" in html
     resp = client.post("/portal/supervision/sweeps", data={"start": "2026-11-01", "end": "2026-11-30"},
                        headers={**bearer("reg"), **HTML})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/portal/supervision/sweeps/S-1")

@@ -41,21 +41,34 @@ def rules_by_code(actor):
     return {r["code"]: r for r in rules or []}
 
 
-def evidence_link(evidence):
-    """The page an evidence item opens: the gateway's own page for the kinds whose id is a page's
-    id, else the link the service gave when it is a page of this site, else none."""
+# The pages an evidence item opens: by its kind when its id is that page's id, else by the link the
+# credit service gave (the resource's path, "/tasks/<id>", "/records/<id>", ...).
+EVIDENCE_PAGES = {"record": ("pages.portal_record", "record_id"), "task": ("pages.tasks_om_task", "task_id"),
+                  "confirmation": ("pages.confirmation_portal_record", "record_id"),
+                  "inspection": ("pages.inspection_page", "inspection_id"), "order": ("pages.order_page", "order_id"),
+                  "photo": ("api.photo", "photo_id")}
+LINK_PAGES = {"records": ("pages.portal_record", "record_id"), "tasks": ("pages.tasks_om_task", "task_id"),
+              "inspections": ("pages.inspection_page", "inspection_id"), "orders": ("pages.order_page", "order_id"),
+              "institutions": ("pages.regulator_institution", "institution_id")}
+REGULATOR_PAGES = {"pages.regulator_institution"}
+
+
+def evidence_link(evidence, actor=None):
+    """The page of this site an evidence item opens, or None."""
     kind, item_id = evidence.get("kind"), evidence.get("id")
-    own = {"record": ("pages.portal_record", "record_id"), "task": ("pages.tasks_om_task", "task_id"),
-           "confirmation": ("pages.confirmation_portal_record", "record_id"),
-           "inspection": ("pages.inspection_page", "inspection_id"), "order": ("pages.order_page", "order_id"),
-           "photo": ("api.photo", "photo_id")}
-    if kind in own and item_id:
-        endpoint, arg = own[kind]
+    if kind in EVIDENCE_PAGES and item_id:
+        endpoint, arg = EVIDENCE_PAGES[kind]
         return url_for(endpoint, **{arg: item_id})
     link = evidence.get("link")
-    if isinstance(link, str) and link.startswith("/") and not link.startswith("//") and _is_page(link):
-        return link
-    return None
+    if not isinstance(link, str) or not link.startswith("/") or link.startswith("//"):
+        return None
+    parts = link.split("?", 1)[0].strip("/").split("/")
+    if len(parts) >= 2 and parts[0] in LINK_PAGES and parts[1]:
+        endpoint, arg = LINK_PAGES[parts[0]]
+        if endpoint in REGULATOR_PAGES and not set((actor or {}).get("roles", [])) & {"regulator", "sysadmin"}:
+            return None
+        return url_for(endpoint, **{arg: parts[1]})
+    return link if _is_page(link) else None
 
 
 def _is_page(path):
@@ -167,7 +180,7 @@ def supervision_warnings(actor):
 def _warning_context(actor, warning_id):
     warning = with_names(actor, services().credit.get_warning(actor, warning_id))
     rules = rules_by_code(actor)
-    evidence = [{**e, "href": evidence_link(e)} for e in warning.get("evidence", [])]
+    evidence = [{**e, "href": evidence_link(e, actor)} for e in warning.get("evidence", [])]
     return {"w": warning, "rule": rules.get(warning.get("rule")), "evidence": evidence,
             "actions": warning_actions(warning) if "regulator" in actor.get("roles", []) else []}
 
