@@ -19,7 +19,7 @@ from services.fieldrecords.tests.form_samples import SHANGHAI, sample_content
 from tests import builders as b
 from tests.bus import EventFeed, EventTap
 from tests.e2e.test_confirmation_journey import signed
-from tests.e2e.worlds import (at_outlet, enterprise_with_outlets, filed_institution, outlet_at, regulator,
+from tests.e2e.worlds import (enterprise_with_outlets, filed_institution, outlet_at, regulator,
                               running_task, start_record, submit_body, submitted_contract, upload,
                               wait_for_field_task, wechat_field_api, field_account)
 from tests.images import different_photo, face_jpeg, pdf_bytes, signature_png
@@ -209,3 +209,56 @@ def test_a_week_of_missed_late_slow_and_reused_work_raises_exactly_those_warning
 
 def _assert_equal(a, b):
     assert a == b, (a, b)
+
+
+def test_a_warning_becomes_an_order_answered_returned_answered_and_accepted_and_an_ignored_order_a_finding(
+        world, clock):
+    w, reg, inst = world, world["regulator"], world["inst"]
+    file_record(w, clock, "ww_standard_check", "2026-11-16T09:00:00", different_photo(), 11)
+    file_record(w, clock, "ww_comparison", "2026-11-16T10:00:00", face_jpeg(), 12)
+    repair = file_record(w, clock, "ww_maintenance", "2026-11-17T09:00:00", face_jpeg(), 13, passing=False,
+                         at=datetime(2026, 11, 17, 2, 0, tzinfo=SHANGHAI))
+    by_rule = {i["rule"]: i for i in wait_for_rules(reg, {"FAULT_SLOW", "INTEGRITY_DUPLICATE_PHOTO"})}
+    slow, dup = by_rule["FAULT_SLOW"], by_rule["INTEGRITY_DUPLICATE_PHOTO"]
+
+    def issue(warning, title):
+        status, order = reg.post("/orders", {
+            "addressee": {"kind": "institution", "id": w["inst_id"]}, "title": title,
+            "items": [{"title": warning["rule_name"], "requirement": "查明原因，整改并提交证明材料",
+                       "warning_ids": [warning["id"]]}]})
+        assert status == 201 and order["status"] == "issued", order
+        return order
+    order = issue(slow, "故障处理超时整改")
+    assert reg.get(f"/supervision/warnings/{slow['id']}")[1]["status"] == "ordered"
+    assert w["other"].get(f"/orders/{order['id']}")[0] == 404
+    assert w["hp_regulator"].get(f"/orders/{order['id']}")[0] == 404
+    item_id = order["items"][0]["id"]
+
+    def answer(text):
+        status, out = inst.post(f"/orders/{order['id']}/answer", {"answers": [{
+            "item_id": item_id, "text": text, "record_ids": [repair["id"]],
+            "files": [{"name": "整改说明.pdf", "content_base64": base64.b64encode(pdf_bytes()).decode()}]}]})
+        assert status == 200 and out["status"] == "answered", out
+        return out
+    answer("已更换加热元件，并对运维人员开展故障响应培训")
+    status, body = reg.post(f"/orders/{order['id']}/review", {"decision": "return"})
+    assert status == 400 and body["error"]["field"] == "reason", body
+    status, out = reg.post(f"/orders/{order['id']}/review", {"decision": "return", "reason": "未附培训签到表"})
+    assert status == 200 and out["status"] == "returned", out
+    answer("补充培训签到表")
+    status, out = reg.post(f"/orders/{order['id']}/review", {"decision": "accept"})
+    assert status == 200 and out["status"] == "accepted", out
+    status, done = reg.get(f"/orders/{order['id']}")
+    assert [s["action"] for s in done["trail"]] == ["issue", "answer", "return", "answer", "accept"], done["trail"]
+    eventually(lambda: _assert_equal(reg.get(f"/supervision/warnings/{slow['id']}")[1]["status"], "rectified"))
+
+    # the other order is left unanswered past its 10 working days (11-17 → 12-01)
+    ignored = issue(dup, "照片雷同整改")
+    assert ignored["due"] == "2026-12-01", ignored
+    clock.set("2026-12-01T23:00:00+08:00")
+    assert [i for i in warnings_of(reg, rule="ORDER_OVERDUE")["items"]] == []
+    clock.set("2026-12-02T09:00:00+08:00")
+    wait_for_rules(reg, {"ORDER_OVERDUE"})
+    [overdue] = warnings_of(reg, rule="ORDER_OVERDUE")["items"]   # once, however many sweeps ran
+    assert ignored["id"] in {e["id"] for e in reg.get(f"/supervision/warnings/{overdue['id']}")[1]["evidence"]}
+    assert reg.get(f"/orders/{order['id']}")[1]["status"] == "accepted"   # the answered one is not overdue
