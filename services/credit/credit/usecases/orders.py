@@ -40,7 +40,7 @@ EVENTS = {"issue": "order.issued", "answer": "order.answered", "return": "order.
 
 
 def policy(ctx):
-    return rules.OrderPolicy(ctx.setting("EMSS_ORDER_WORKING_DAYS", 10))
+    return rules.OrderPolicy(ctx.setting("EMSS_ORDER_WORKING_DAYS", rules.OrderPolicy.working_days))
 
 
 def _max_bytes(ctx):
