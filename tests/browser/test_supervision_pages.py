@@ -76,7 +76,7 @@ def test_a_warning_becomes_an_order_answered_returned_and_accepted(api, admin_to
 
     row.get_by_role("link", name="处理").click()
     expect(reg.locator("#warning-status")).to_have_text("新预警")
-    expect(reg.locator("#warning-summary")).to_contain_text("2条运维记录")
+    expect(reg.locator("#warning-summary")).to_contain_text("1条运维记录")
     evidence = reg.locator("#evidence tbody tr")
     expect(evidence).to_have_count(2)
     for record in records:

@@ -106,6 +106,15 @@ def test_integrity_flags_become_one_finding_per_person_and_month_from_the_thresh
     [f] = judge("INTEGRITY_DUPLICATE_PHOTO", {**facts, "records": photos}).findings
     assert f.key == "s1|2026-11" and f.subject_kind == "person" and f.person_id == "s1"
     assert [e.id for e in f.evidence] == ["p1"] and "照片与其他记录的照片雷同" in f.summary
+    # the records the photos look like are evidence too, each once, a sampling trip as a trip
+    alike = [record("p1", flags=["duplicate_photo"], lookalikes=[{"id": "p0", "number": "YW-0", "type": "record"}]),
+             record("p2", flags=["duplicate_photo"], lookalikes=[{"id": "p0", "number": "YW-0", "type": "record"},
+                                                                 {"id": "p1", "number": "YW-1", "type": "record"},
+                                                                 {"id": "t1", "number": "CY-1", "type": "trip"}])]
+    [f] = judge("INTEGRITY_DUPLICATE_PHOTO", {**facts, "records": alike}).findings
+    assert [(e.kind, e.id) for e in f.evidence] == [("record", "p1"), ("record", "p2"), ("record", "p0"),
+                                                    ("trip", "t1")]
+    assert f.numbers["count"] == 2 and "照片雷同的运维记录 YW-0" in [e.label for e in f.evidence]
     far = [record(f"f{i}", flags=["far_from_outlet"]) for i in range(3)]
     assert not judge("INTEGRITY_FAR_FROM_OUTLET", {**facts, "records": far[:2]}).findings
     [f] = judge("INTEGRITY_FAR_FROM_OUTLET", {**facts, "records": far}).findings

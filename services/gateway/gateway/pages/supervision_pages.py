@@ -44,6 +44,7 @@ def rules_by_code(actor):
 # The pages an evidence item opens: by its kind when its id is that page's id, else by the link the
 # credit service gave (the resource's path, "/tasks/<id>", "/records/<id>", ...).
 EVIDENCE_PAGES = {"record": ("pages.portal_record", "record_id"), "task": ("pages.tasks_om_task", "task_id"),
+                  "trip": ("pages.portal_sampling_trip", "trip_id"),
                   "confirmation": ("pages.confirmation_portal_record", "record_id"),
                   "inspection": ("pages.inspection_page", "inspection_id"), "order": ("pages.order_page", "order_id"),
                   "photo": ("api.photo", "photo_id")}

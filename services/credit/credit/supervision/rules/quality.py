@@ -6,7 +6,7 @@ from datetime import timedelta
 from emss_common.forms import forms
 from emss_common.vocabulary import CHECKIN_FLAGS
 
-from ..findings import Finding
+from ..findings import Evidence, Finding
 from ..limits import FAULT_LIMIT_KEYS
 from .base import (NOTHING, Judged, Rule, fmt, form_name, hours, month_bounds, record_evidence, utc)
 from .done import check_form_kinds
@@ -162,4 +162,20 @@ class IntegrityPattern(Rule):
             period_start=start.isoformat(), period_end=end.isoformat(),
             summary=f"{name}{month}有{len(records)}条运维记录{CHECKIN_FLAGS[self.flag]}（{threshold}次起预警）",
             numbers={"count": len(records), "threshold": threshold, "flag": self.flag},
-            evidence=tuple(record_evidence(x) for x in records)),))
+            evidence=tuple(record_evidence(x) for x in records) + lookalike_evidence(records)),))
+
+
+def lookalike_evidence(records):
+    """The records whose photos the flagged ones look like (duplicate_photo), each once: the other
+    half of what a regulator compares."""
+    shown, out = {r["id"] for r in records}, []
+    for r in records:
+        for other in r.get("lookalikes") or ():
+            if other["id"] in shown:
+                continue
+            shown.add(other["id"])
+            trip = other.get("type") == "trip"
+            label = f"照片雷同的{'采样记录' if trip else '运维记录'} {other.get('number') or other['id']}"
+            out.append(Evidence("trip" if trip else "record", other["id"], label,
+                                link=f"/sampling-trips/{other['id']}" if trip else f"/records/{other['id']}"))
+    return tuple(out)
