@@ -2,7 +2,8 @@
 """Reference consumer of EMSS messages for the enforcement agency (执法系统接收 EMSS 消息的参考程序).
 
 Copy this file and replace `handle()` with your own processing. It needs Python 3.8+ and pika
-(`pip install pika==1.4.4`), nothing else. The message format is in docs/events/enforcement-v1.md.
+(`pip install pika==1.4.4`); checking messages against the JSON Schema (--schema) also needs
+jsonschema (`pip install jsonschema`). The message format is in docs/events/enforcement-v1.md.
 
 What it shows:
   * your own durable queue, bound to EMSS's durable topic exchange (default "emss.enforcement")
@@ -13,13 +14,18 @@ What it shows:
     message is handled once even if the consumer dies between handling and acknowledging;
   * schema_version check: major version 1 is accepted (unknown fields are ignored, as 1.x may add
     fields); anything else is rejected without requeue (to your dead-letter exchange, if any);
+  * --schema FILE: each message is checked against the newest schema file you have (e.g.
+    docs/events/enforcement-v1.1.schema.json, valid for 1.0 messages too); one that fails is
+    rejected without requeue. A message of a later 1.x than the file is accepted unchecked (it may
+    carry fields the file does not know yet);
   * reconnection with back-off when the broker goes away;
   * --once: read what is waiting, then exit (tests, cron); exit code 2 if the broker cannot be
     reached at all, 1 for wrong credentials or declarations.
 
 Example:
   python enforcement_consumer.py --url amqp://zhifa:secret@mq.example:5672/emss \\
-      --queue zhifa.emss --store zhifa-inbox.sqlite3 record.voided record.confirmation_overdue
+      --queue zhifa.emss --store zhifa-inbox.sqlite3 --schema enforcement-v1.1.schema.json \\
+      record.voided record.confirmation_overdue 'violation.#'
 
 One line is printed per message:
   <received at> NEW|DUPLICATE|REJECTED <type> id=<id> subject=<subject> <summary>
@@ -83,13 +89,45 @@ def summary(message):
     if kind == "record.confirmation_overdue":
         return f"逾期未确认 record={record} enterprise={enterprise} day={data.get('day')}"
     if kind == "violation.suspected":
-        return f"疑似违法 institution={institution} indicator={(data.get('indicator') or {}).get('code')}"
+        return (f"疑似违法 institution={institution} indicator={(data.get('indicator') or {}).get('code')}"
+                f" warning={data.get('warning_id')}")
+    if kind in ("violation.rectified", "violation.dismissed"):
+        return (f"线索{'已整改销号' if kind == 'violation.rectified' else '已排除'} warning={data.get('warning_id')}"
+                f" lead={data.get('lead_message_id')} reason={data.get('reason')}")
     if kind == "credit.evaluated":
         return f"信用评价 institution={institution} grade={(data.get('grade') or {}).get('code')}"
     return "(type unknown to this consumer: stored as is)"
 
 
-def handle(inbox, channel, method, properties, body, out):
+class SchemaCheck:
+    """The JSON Schema of one 1.x version (its "$id" ends with the version); a message of that or
+    an earlier 1.x version is checked against it."""
+
+    def __init__(self, path):
+        import jsonschema  # only needed with --schema
+        with open(path, encoding="utf-8") as f:
+            schema = json.load(f)
+        self.version = version_tuple(schema.get("$id", "").rsplit(":", 1)[-1])
+        self.validator = jsonschema.Draft202012Validator(schema)
+
+    def problem(self, message):
+        """None when the message is valid (or newer than the file); else where and what is wrong."""
+        if version_tuple(message.get("schema_version")) > self.version:
+            return None
+        error = next(iter(sorted(self.validator.iter_errors(message), key=lambda e: list(e.path))), None)
+        if error is None:
+            return None
+        return f"{'/'.join(str(p) for p in error.absolute_path) or '(message)'}: {error.message}"
+
+
+def version_tuple(text):
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return (0,)
+
+
+def handle(inbox, channel, method, properties, body, out, check=None):
     """Check, store once, print, acknowledge. Replace the print with your own processing, but keep
     the order: the ack goes last."""
     try:
@@ -107,13 +145,19 @@ def handle(inbox, channel, method, properties, body, out):
         print(f"{now()} REJECTED {message.get('type')} id={message_id} schema_version={version!r} "
               f"not supported", file=out, flush=True)
         return
+    problem = check.problem(message) if check is not None else None
+    if problem:
+        channel.basic_reject(method.delivery_tag, requeue=False)
+        print(f"{now()} REJECTED {message.get('type')} id={message_id} not valid against the schema: "
+              f"{problem}", file=out, flush=True)
+        return
     new = inbox.store(message_id, message, body.decode("utf-8"))
     print(f"{now()} {'NEW' if new else 'DUPLICATE'} {message.get('type')} id={message_id} "
           f"subject={message.get('subject')} {summary(message)}", file=out, flush=True)
     channel.basic_ack(method.delivery_tag)
 
 
-def consume(args, inbox, out, state):
+def consume(args, inbox, out, state, check=None):
     """One connection's life: declare, bind, consume until --once finds the queue idle."""
     connection = pika.BlockingConnection(pika.URLParameters(args.url))
     state["connected"] = state["ever_connected"] = True
@@ -132,7 +176,7 @@ def consume(args, inbox, out, state):
                 if args.once:
                     break
                 continue
-            handle(inbox, channel, method, properties, body, out)
+            handle(inbox, channel, method, properties, body, out, check)
         channel.cancel()
     finally:
         if connection.is_open:
@@ -160,8 +204,15 @@ def main(argv=None, out=sys.stdout):
                         help="with --once: exit after the queue stayed empty this long")
     parser.add_argument("--once", action="store_true", help="read what is waiting, then exit")
     parser.add_argument("--max-backoff", type=float, default=60.0, help="longest wait between reconnections")
+    parser.add_argument("--schema", help="JSON Schema file to check messages against, e.g. "
+                                         "enforcement-v1.1.schema.json (needs jsonschema)")
     args = parser.parse_args(argv)
 
+    try:
+        check = SchemaCheck(args.schema) if args.schema else None
+    except (ImportError, OSError, ValueError) as exc:
+        print(f"{now()} ERROR cannot use --schema {args.schema}: {exc!r}", file=out, flush=True)
+        return 1
     inbox = Inbox(args.store)
     delay, state = 1.0, {}
     try:
@@ -169,7 +220,7 @@ def main(argv=None, out=sys.stdout):
             if state.pop("connected", False):
                 delay = 1.0  # the last connection worked: start the back-off afresh
             try:
-                consume(args, inbox, out, state)
+                consume(args, inbox, out, state, check)
                 return 0
             except KeyboardInterrupt:
                 return 0

@@ -23,6 +23,34 @@ def decode_upload(upload, field, max_bytes, missing="请选择文件"):
     return content
 
 
+# Accepted document types, recognised by their first bytes (a name or a declared type proves nothing).
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+DOCUMENT_TYPES_MESSAGE = "只接受 PDF、PNG 或 JPEG 文件（按文件内容识别）"
+
+
+def sniff(content: bytes):
+    """The file's real type from its first bytes, or None when it is not an accepted type."""
+    for magic, mime in _SIGNATURES:
+        if content.startswith(magic):
+            return mime
+    return None
+
+
+def document_upload(upload, field, max_bytes, missing="请选择文件", default_name="file"):
+    """An uploaded document (report, rectification evidence): (content, mime, safe name), its type
+    recognised from its content and its size limited, or a ValidationFailed naming the field."""
+    content = decode_upload(upload, field, max_bytes, missing=missing)
+    mime = sniff(content)
+    if mime is None:
+        raise ValidationFailed(DOCUMENT_TYPES_MESSAGE, field=field)
+    name = (upload.get("name") or default_name).replace("/", "_")[-120:]
+    return content, mime, name
+
+
 def encode(content):
     return base64.b64encode(content).decode()
 

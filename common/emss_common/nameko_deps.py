@@ -291,6 +291,11 @@ class _OutboundHandle:
     def __init__(self, provider, service):
         self.provider, self.service = provider, service
 
+    @property
+    def public_url(self):
+        """Where the agency reaches EMSS's pages (EMSS_PUBLIC_URL), for links in messages."""
+        return self.provider.settings.public_url
+
     def publish(self, type_, subject, data, actor=None, id_=None, occurred_at=None):
         # Looked up now: other dependencies may be injected after this one.
         outbox = self.provider.outbox(getattr(self.service, self.provider.store_attr),

@@ -8,30 +8,35 @@ stays there and the service's relay re-publishes it with the same id, so the age
 on the id (delivery is at-least-once: a confirm lost on the way means a second copy, same id).
 Nothing accepted is lost.
 
-The schema is versioned and documented for outsiders: docs/events/enforcement-v1.md and
-docs/events/enforcement-v1.schema.json. The marshmallow schemas below enforce it at publish time.
+The schema is versioned and documented for outsiders: docs/events/enforcement-v1.md,
+docs/events/enforcement-v1.schema.json (1.0) and enforcement-v1.1.schema.json (1.1: the
+suspected-violation leads and their follow-ups; additions only, every 1.0 message stays valid).
+The marshmallow schemas below enforce it at publish time; a message carries the version of its
+type (TYPE_VERSIONS).
 
 The nameko glue (the `Outbound` dependency) is in nameko_deps.py; this module needs no container.
 """
 import json
 import logging
+import math
 import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from kombu import Connection, Exchange, Producer
 from marshmallow import ValidationError, fields, validate
 
 from . import metrics
 from .errors import ValidationFailed
-from .schema import StrictSchema
 from .outbox import COLLECTION, INDEXES, OUTBOUND, Outbox, RelaySettings
+from .schema import StrictSchema
+from .vocabulary import SEVERITIES
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.0"  # the types of 1.0 keep it; a type added or extended later carries its own
 DEFAULT_EXCHANGE = "emss.enforcement"
 OUTBOX = COLLECTION  # the service's one outbox, channel "outbound" (outbox.py)
 SYSTEM_ACTOR = {"account_id": None, "username": "system", "name": "系统", "roles": ["system"]}
@@ -52,6 +57,7 @@ class OutboundSettings:
     claim_seconds: float = 60             # a relay's claim on a message expires after this
     mandatory: bool = True                # a message no queue is bound for counts as not delivered
     batch: int = 100
+    public_url: str | None = None         # where the agency reaches EMSS's pages (evidence links)
 
     @classmethod
     def from_config(cls, config):
@@ -77,6 +83,7 @@ class OutboundSettings:
             claim_seconds=num("EMSS_OUTBOUND_CLAIM_SECONDS", cls.claim_seconds),
             mandatory=mandatory not in ("0", "false", "no", "off"),
             batch=int(config.get("EMSS_OUTBOUND_BATCH", cls.batch)),
+            public_url=(str(config.get("EMSS_PUBLIC_URL") or "").strip().rstrip("/") or None),
         )
 
 
@@ -200,8 +207,52 @@ class RecordConfirmationOverdueSchema(_RecordFacts):
     overdue_at = Timestamp(required=True)
 
 
+class Moment(fields.Field):
+    """When a piece of evidence happened: a timestamp (to UTC "Z") or, for a fact that is a day
+    (a report's due date), the date."""
+    default_error_messages = {"invalid": "应为带时区的 ISO 8601 时间或 YYYY-MM-DD 日期"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if isinstance(value, datetime) or isinstance(value, str) and "T" in value:
+                return utc_text(value)
+            if isinstance(value, date) or isinstance(value, str) and len(value) == 10:
+                return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            pass
+        raise self.make_error("invalid")
+
+
+class Scalar(fields.Field):
+    """One of a finding's numbers: a number, a short text, true/false or null."""
+    default_error_messages = {"invalid": "应为数字、文字、布尔值或空"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None or isinstance(value, bool) or isinstance(value, str) and len(value) <= 200:
+            return value
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            return value
+        raise self.make_error("invalid")
+
+
+class CodeNameSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = _text()
+
+
+class EvidenceSchema(StrictSchema):
+    """One fact behind a lead: what it is, its EMSS id, its label and the page that shows it."""
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    id = _id()
+    label = _text(200)
+    at = Moment(required=False, allow_none=True, load_default=None)
+    link = fields.String(required=False, allow_none=True, load_default=None, validate=[
+        validate.Length(max=1000), validate.URL(relative=False, require_tld=False, schemes={"http", "https"})])
+
+
 class ViolationSuspectedSchema(StrictSchema):
-    """violation.suspected — 疑似违法线索 (reserved: published once credit checks exist)."""
+    """violation.suspected — 疑似违法线索 (1.1): a regulator marked a warning a suspected
+    violation. The fields of the reserved 1.0 shape, and the warning it comes from."""
     institution = fields.Nested(PartySchema, required=True)
     enterprise = fields.Nested(PartySchema, required=False, allow_none=True, load_default=None)
     outlet = fields.Nested(PartySchema, required=False, allow_none=True, load_default=None)
@@ -211,6 +262,39 @@ class ViolationSuspectedSchema(StrictSchema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     evidence_record_ids = _evidence()
     detected_at = Timestamp(required=True)
+    # 1.1
+    warning_id = _id()
+    rule = fields.Nested(CodeNameSchema, required=True)
+    severity = fields.Nested(CodeNameSchema, required=False, allow_none=True, load_default=None)
+    person = fields.Nested(PersonSchema, required=False, allow_none=True, load_default=None)
+    numbers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)), values=Scalar(allow_none=True),
+                          required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    marked_by = fields.Nested(PersonSchema, required=True)
+    marked_at = Timestamp(required=True)
+
+
+class _LeadFollowUpSchema(StrictSchema):
+    """What became of a lead: the warning, the lead message it follows, who closed it and when."""
+    warning_id = _id()
+    lead_message_id = _id()
+    rule = fields.Nested(CodeNameSchema, required=True)
+    institution = fields.Nested(PartySchema, required=True)
+    by = fields.Nested(PersonSchema, required=True)
+    at = Timestamp(required=True)
+
+
+class ViolationRectifiedSchema(_LeadFollowUpSchema):
+    """violation.rectified — 疑似违法线索已整改销号 (1.1)."""
+    outcome = fields.String(required=True, validate=validate.Equal("rectified"))
+    reason = _text(500)
+    order_id = _id(required=False)
+
+
+class ViolationDismissedSchema(_LeadFollowUpSchema):
+    """violation.dismissed — 疑似违法线索经核实排除 (1.1); the regulator's reason is required."""
+    outcome = fields.String(required=True, validate=validate.Equal("dismissed"))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class IndicatorScoreSchema(StrictSchema):
@@ -236,7 +320,11 @@ TYPES = {
     "record.confirmation_overdue": RecordConfirmationOverdueSchema,
     "violation.suspected": ViolationSuspectedSchema,
     "credit.evaluated": CreditEvaluatedSchema,
+    "violation.rectified": ViolationRectifiedSchema,
+    "violation.dismissed": ViolationDismissedSchema,
 }
+# The schema version a message of each type carries (SCHEMA_VERSION unless named here).
+TYPE_VERSIONS = {"violation.suspected": "1.1", "violation.rectified": "1.1", "violation.dismissed": "1.1"}
 # The internal record events (source "confirmation") that leave as themselves.
 RECORD_TYPES = ("record.voided", "record.confirmation_overdue")
 
@@ -263,6 +351,10 @@ def outsider_actor(actor):
             "name": actor.get("name") or actor.get("username"), "roles": sorted(actor.get("roles") or [])}
 
 
+def schema_version(type_):
+    return TYPE_VERSIONS.get(type_, SCHEMA_VERSION)
+
+
 def make_message(type_, source, subject, data, actor=None, id_=None, occurred_at=None):
     """The v1 envelope around checked data."""
     if not subject:
@@ -272,7 +364,7 @@ def make_message(type_, source, subject, data, actor=None, id_=None, occurred_at
     except ValueError:
         raise ValidationFailed("时间格式应为带时区的 ISO 8601", field="occurred_at") from None
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_version(type_),
         "id": str(id_ or uuid.uuid4()),
         "type": type_,
         "occurred_at": occurred,
@@ -313,6 +405,127 @@ def from_record_event(event):
     return {"type_": event["type"], "subject": rec["id"], "data": data, "actor": event.get("actor"),
             "id_": event["id"], "occurred_at": event.get("occurred_at")}
 
+
+# ----- credit's warnings to leads (violation.*) -----
+
+# credit's internal event -> the message it becomes
+LEAD_EVENTS = {"warning.suspected": "violation.suspected", "warning.rectified": "violation.rectified",
+               "warning.dismissed": "violation.dismissed"}
+# follow-up type -> (the warning action that closed the lead, the outcome it reports)
+FOLLOW_UPS = {"violation.rectified": ("rectify", "rectified"), "violation.dismissed": ("dismiss", "dismissed")}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def utc_ms(value):
+    """A time as an aware UTC datetime cut to the millisecond (what MongoDB keeps of it)."""
+    moment = datetime.fromisoformat(utc_text(value)[:-1] + "+00:00")
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def lead_message_id(warning_id, at):
+    """The id of the violation.suspected message of a warning marked at `at`: fixed by the mark,
+    so forwarding it twice is a duplicate the agency recognises, not a second lead."""
+    ms = (utc_ms(at) - _EPOCH) // timedelta(milliseconds=1)
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emss:lead:{warning_id}:{ms}"))
+
+
+def follow_up_message_id(warning_id, outcome):
+    """A lead has at most one outcome: its id is made of the warning and the outcome."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emss:lead:{warning_id}:{outcome}"))
+
+
+def _last_step(warning, action):
+    steps = [s for s in warning.get("trail") or () if s.get("action") == action]
+    return steps[-1] if steps else None
+
+
+def warning_lead(warning):
+    """The warning's lead {at, message_id, by}: as marked (warning.lead), else as its trail's
+    `suspect` step says (the same time, so the same id); None when it was never marked suspected."""
+    lead = warning.get("lead")
+    if lead and lead.get("at"):
+        return {**lead, "message_id": lead.get("message_id") or lead_message_id(warning["id"], lead["at"])}
+    step = _last_step(warning, "suspect")
+    if step is None or not step.get("at"):
+        return None
+    return {"at": step["at"], "message_id": lead_message_id(warning["id"], step["at"]), "by": step.get("by")}
+
+
+def absolute_link(link, public_url):
+    """An evidence page as the agency can open it: EMSS's public address + the page path."""
+    if not link:
+        return None
+    if link.startswith(("http://", "https://")):
+        return link
+    return f"{public_url.rstrip('/')}/{link.lstrip('/')}" if public_url else None
+
+
+def _person(who):
+    """Someone named in a trail step or a lead: an actor dict, a username, or nobody (the system)."""
+    if isinstance(who, str):
+        return {"account_id": None, "staff_id": None, "name": who}
+    who = who or {}
+    if not who.get("account_id") and who.get("username") in (None, "system"):
+        return {"account_id": None, "staff_id": None, "name": SYSTEM_ACTOR["name"]}
+    return {"account_id": who.get("account_id"), "staff_id": who.get("staff_id"),
+            "name": who.get("name") or who.get("username")}
+
+
+def from_warning_event(event, public_url=None, names=None):
+    """The outbound message for credit's internal warning.suspected / warning.rectified /
+    warning.dismissed event (data.warning: the warning document), as keyword arguments of publish;
+    None for the outcome of a warning that was never marked suspected (no lead to follow up).
+    names: {institution|enterprise|outlet|person: name} known to the caller, where the warning
+    carries no `<party>_name`.
+    Ids are fixed by the warning (lead_message_id, follow_up_message_id), so a redelivered or
+    re-emitted event publishes nothing new."""
+    type_ = LEAD_EVENTS.get(event.get("type"))
+    if type_ is None:
+        raise ValidationFailed(f"不对外发送的事件类型：{event.get('type')}", field="type")
+    warning = event["data"]["warning"]
+    lead = warning_lead(warning)
+    if lead is None:
+        if type_ == "violation.suspected":
+            raise ValidationFailed("预警没有标记疑似违法的记录", field="data.warning.lead")
+        return None
+    names = names or {}
+
+    def party(kind):
+        ident = warning.get(f"{kind}_id")
+        return {"id": ident, "name": warning.get(f"{kind}_name") or names.get(kind)} if ident else None
+
+    rule = {"code": warning.get("rule"), "name": warning.get("rule_name") or warning.get("rule")}
+    common = {"rule": rule, "institution": party("institution")}
+    subject = warning.get("institution_id") or warning["id"]
+    if type_ == "violation.suspected":
+        evidence = [dict(e) for e in warning.get("evidence") or ()]
+        person_id = warning.get("person_id")
+        data = {**common,
+                "enterprise": party("enterprise"), "outlet": party("outlet"), "district": warning.get("district"),
+                "period": {"start": warning.get("period_start"), "end": warning.get("period_end")},
+                "indicator": rule, "description": warning.get("summary"),
+                "evidence_record_ids": [e["id"] for e in evidence if e.get("kind") == "record"],
+                "detected_at": warning.get("raised_at") or lead["at"],
+                "warning_id": warning["id"],
+                "severity": ({"code": warning["severity"], "name": SEVERITIES.get(warning["severity"])}
+                             if warning.get("severity") else None),
+                "person": {"account_id": None, "staff_id": person_id,
+                           "name": warning.get("person_name") or names.get("person")} if person_id else None,
+                "numbers": warning.get("numbers") or {},
+                "evidence": [{"kind": e.get("kind"), "id": e.get("id"), "label": e.get("label"), "at": e.get("at"),
+                              "link": absolute_link(e.get("link"), public_url)} for e in evidence],
+                "marked_by": _person(lead.get("by")), "marked_at": lead["at"]}
+        return {"type_": type_, "subject": subject, "data": data, "actor": event.get("actor"),
+                "id_": lead["message_id"], "occurred_at": lead["at"]}
+    action, outcome = FOLLOW_UPS[type_]
+    step = _last_step(warning, action) or {}
+    at = step.get("at") or event.get("occurred_at")
+    data = {**common, "warning_id": warning["id"], "lead_message_id": lead["message_id"], "outcome": outcome,
+            "reason": step.get("reason"), "by": _person(step.get("by") or event.get("actor")), "at": at}
+    if outcome == "rectified":
+        data["order_id"] = step.get("order_id")
+    return {"type_": type_, "subject": subject, "data": data, "actor": event.get("actor"),
+            "id_": follow_up_message_id(warning["id"], outcome), "occurred_at": at}
 
 # ----- the wire -----
 

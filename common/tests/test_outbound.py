@@ -1,5 +1,6 @@
 """Outbound messages for the enforcement agency, without a broker: the v1 schema (marshmallow at
-publish time, the JSON Schema file outsiders get, kept in step), the outbox and its relay."""
+publish time, the JSON Schema files outsiders get, kept in step), the outbox and its relay.
+The 1.1 leads (violation.*) and their mapping from credit's warnings: test_outbound_leads.py."""
 import json
 import pathlib
 import re
@@ -12,16 +13,20 @@ from emss_common import outbound
 from emss_common.clock import FrozenClock
 from emss_common.errors import ValidationFailed
 from emss_common.outbound import (INDEXES, OUTBOX, TYPES, OutboundOutbox, OutboundSettings, Unroutable,
-                                  from_record_event, make_message)
+                                  from_record_event, make_message, schema_version)
 from emss_common.store import ensure_indexes, open_database
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs/events/enforcement-v1.schema.json").read_text(encoding="utf-8"))
+SCHEMA_11 = json.loads((ROOT / "docs/events/enforcement-v1.1.schema.json").read_text(encoding="utf-8"))
 DOC = (ROOT / "docs/events/enforcement-v1.md").read_text(encoding="utf-8")
 
 
 def valid(message):
-    jsonschema.Draft202012Validator(SCHEMA).validate(message)
+    """Valid under the schema file of its version and every later 1.x file (additions only)."""
+    if message["schema_version"] == "1.0":
+        jsonschema.Draft202012Validator(SCHEMA).validate(message)
+    jsonschema.Draft202012Validator(SCHEMA_11).validate(message)
     return message
 
 
@@ -41,14 +46,35 @@ SAMPLES = {
                                     "overdue_at": "2026-06-16T00:01:00+08:00"},
     "violation.suspected": {"institution": PARTY, "enterprise": None, "outlet": None, "district": None,
                             "period": {"start": "2026-01-01", "end": "2026-03-31"},
-                            "indicator": {"code": "om_frequency", "name": "运维频次"},
+                            "indicator": {"code": "OM_MISSED", "name": "运维频次不足"},
                             "description": "一季度日常巡检间隔超过7天", "evidence_record_ids": ["rec-1", "rec-2"],
-                            "detected_at": "2026-04-01T02:00:00Z"},
+                            "detected_at": "2026-04-01T02:00:00Z",
+                            "warning_id": "W-0123456789abcdef0123",
+                            "rule": {"code": "OM_MISSED", "name": "运维频次不足"},
+                            "severity": {"code": "high", "name": "严重"}, "person": None,
+                            "numbers": {"days": 9, "limit": 7},
+                            "evidence": [{"kind": "record", "id": "rec-1", "label": "日常巡检 YW2026000001",
+                                          "at": "2026-01-03T09:00:00+08:00",
+                                          "link": "https://emss.example.gov.cn/records/rec-1"}],
+                            "marked_by": {"account_id": "acc-1", "staff_id": None, "name": "张监管"},
+                            "marked_at": "2026-04-02T02:00:00Z"},
     "credit.evaluated": {"institution": PARTY, "period": {"start": "2025-01-01", "end": "2025-12-31"},
                          "score": 86.5, "grade": {"code": "B", "name": "良"},
                          "indicators": [{"code": "om_frequency", "name": "运维频次", "score": -3.5,
                                          "evidence_record_ids": ["rec-1"]}],
                          "evidence_record_ids": ["rec-1"], "evaluated_at": "2026-01-05T02:00:00Z"},
+    "violation.rectified": {"warning_id": "W-0123456789abcdef0123",
+                            "lead_message_id": "0b7d7c5e-62b4-4e5e-8f51-2f7c9f3a6b11",
+                            "rule": {"code": "OM_MISSED", "name": "运维频次不足"}, "institution": PARTY,
+                            "outcome": "rectified", "reason": None, "order_id": "O-1",
+                            "by": {"account_id": None, "staff_id": None, "name": "系统"},
+                            "at": "2026-05-01T02:00:00Z"},
+    "violation.dismissed": {"warning_id": "W-0123456789abcdef0123",
+                            "lead_message_id": "0b7d7c5e-62b4-4e5e-8f51-2f7c9f3a6b11",
+                            "rule": {"code": "OM_MISSED", "name": "运维频次不足"}, "institution": PARTY,
+                            "outcome": "dismissed", "reason": "经核实系停产期间",
+                            "by": {"account_id": "acc-1", "staff_id": None, "name": "张监管"},
+                            "at": "2026-05-01T02:00:00Z"},
 }
 REVIEWER = {"account_id": "acc-9", "username": "shenhe01", "name": "王审核", "roles": ["reviewer"]}
 
@@ -84,7 +110,7 @@ def outbox(store_config, clock):
 @pytest.mark.parametrize("type_", sorted(TYPES))
 def test_every_type_makes_a_message_the_published_json_schema_accepts(type_):
     message = valid(make_message(type_, "confirmation", "rec-1", SAMPLES[type_], REVIEWER))
-    assert message["schema_version"] == "1.0" and message["type"] == type_
+    assert message["schema_version"] == schema_version(type_) and message["type"] == type_
     assert message["source"] == "emss.confirmation"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", message["occurred_at"])
 
@@ -122,7 +148,7 @@ def _json_props(node):
 
 def _resolve(node):
     while "$ref" in node:
-        node = SCHEMA["$defs"][node["$ref"].split("/")[-1]]
+        node = SCHEMA_11["$defs"][node["$ref"].split("/")[-1]]  # the newest 1.x file has every type
     return node
 
 
@@ -144,8 +170,8 @@ def _same_shape(schema_cls, json_node, path):
 
 @pytest.mark.parametrize("type_", sorted(TYPES))
 def test_the_json_schema_file_and_the_publisher_describe_the_same_fields(type_):
-    _same_shape(TYPES[type_], SCHEMA["$defs"][type_], type_)
-    assert set(SCHEMA["properties"]["type"]["enum"]) == set(TYPES)
+    _same_shape(TYPES[type_], SCHEMA_11["$defs"][type_], type_)
+    assert set(SCHEMA_11["properties"]["type"]["enum"]) == set(TYPES)
 
 
 @pytest.mark.parametrize("type_", sorted(TYPES))
@@ -184,8 +210,8 @@ def test_bad_data_is_refused_naming_the_field():
 
 
 def test_the_example_in_the_document_is_valid():
-    blocks = re.findall(r"```json\n(.*?)```", DOC, re.S)
-    example = json.loads(blocks[-1])
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", DOC, re.S)]
+    example = next(b for b in blocks if b["schema_version"] == "1.0" and b["data"])  # §5; §2 is a frame
     valid(example)
     assert example["type"] == "record.voided"
 

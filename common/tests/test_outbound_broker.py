@@ -133,8 +133,8 @@ def pika_url(amqp_uri, port=None):
 class Agency:
     """The reference consumer as a separate process, with its own queue and SQLite inbox."""
 
-    def __init__(self, tmp_path, amqp_uri, keys=("record.#",)):
-        self.url, self.keys = pika_url(amqp_uri), list(keys)
+    def __init__(self, tmp_path, amqp_uri, keys=("record.#",), options=()):
+        self.url, self.keys, self.options = pika_url(amqp_uri), list(keys), list(options)
         self.queue = f"zhifa.{uuid.uuid4().hex[:8]}"
         self.store = tmp_path / "inbox.sqlite3"
         self.log = tmp_path / f"consumer-{self.queue}.log"
@@ -142,7 +142,7 @@ class Agency:
 
     def args(self, url=None):
         return [sys.executable, str(CONSUMER), "--url", url or self.url, "--queue", self.queue,
-                "--store", str(self.store), "--idle-seconds", "0.5", *self.keys]
+                "--store", str(self.store), "--idle-seconds", "0.5", *self.options, *self.keys]
 
     def once(self):
         """Read what is waiting; the lines printed for messages."""
@@ -400,3 +400,33 @@ def test_the_consumer_in_once_mode_gives_up_when_the_broker_cannot_be_reached(tm
     wait_until(lambda: proc.poll() is not None, what="the consumer to give up")
     assert proc.returncode == 2
     assert b"ERROR broker not reachable" in proc.stdout.read()
+
+
+def test_with_schema_the_consumer_keeps_what_is_valid_and_rejects_what_is_not(tmp_path, service_config,
+                                                                               rabbit_manager):
+    """--schema with the 1.1 file: a 1.0 message is valid under it, a 1.1 lead missing a field is
+    rejected without requeue, a message of a later 1.x is kept unchecked (it may add fields)."""
+    schema_file = ROOT / "docs/events/enforcement-v1.1.schema.json"
+    agency = Agency(tmp_path, service_config["AMQP_URI"], keys=("#",), options=("--schema", str(schema_file)))
+    agency.once()
+    envelope = {"id": "m-1", "type": "record.voided", "occurred_at": "2026-06-15T07:30:00.000Z",
+                "source": "emss.confirmation", "subject": "rec-1", "actor": {**REVIEWER, "roles": ["reviewer"]}}
+    messages = [{**envelope, "schema_version": "1.0", "data": VOIDED},
+                {**envelope, "id": "m-2", "schema_version": "1.1", "type": "violation.dismissed", "subject": "inst-1",
+                 "data": {"warning_id": "W-1", "rule": {"code": "X", "name": None}}},
+                {**envelope, "id": "m-3", "schema_version": "1.2", "data": {**VOIDED, "added_in_1_2": 1}}]
+    for message in messages:
+        rabbit_manager.publish(service_config["vhost"], EXCHANGE, message["type"], json.dumps(message),
+                               properties={"message_id": message["id"], "delivery_mode": 2})
+    lines = agency.once()
+    verdicts = {line.split()[3]: line.split()[1] for line in lines}
+    assert verdicts == {"id=m-1": "NEW", "id=m-2": "REJECTED", "id=m-3": "NEW"}, lines
+    assert "not valid against the schema" in next(line for line in lines if "id=m-2" in line)
+    assert sorted(m["id"] for m in agency.inbox()) == ["m-1", "m-3"]
+    assert agency.once() == []  # rejected without requeue
+
+
+def test_the_consumer_refuses_to_start_with_a_schema_file_it_cannot_read(tmp_path):
+    proc = subprocess.run([sys.executable, str(CONSUMER), "--store", str(tmp_path / "inbox.sqlite3"), "--once",
+                           "--schema", str(tmp_path / "missing.schema.json")], capture_output=True, timeout=30)
+    assert proc.returncode == 1 and b"--schema" in proc.stdout

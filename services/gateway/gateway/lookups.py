@@ -7,6 +7,8 @@ import time
 
 from flask import current_app
 
+from emss_common.errors import EmssError
+
 TTL_SECONDS = 30.0
 MAX_ENTRIES = 512
 
@@ -47,3 +49,27 @@ def describe(kind, device=None):
 def plan_defaults():
     """{form kind: {kind, n, label}}: the default frequencies the tasks service checks plans against."""
     return _cache().get(("plan_defaults",), lambda: _services().tasks.plan_defaults())
+
+
+def institution_name(actor, institution_id):
+    """An institution's name from the registry (kept a short while), or None when it cannot be read."""
+    return _cache().get(("institution", institution_id), lambda: _read_name(
+        lambda: _services().registry.get_institution(actor, institution_id)))
+
+
+def enterprise_names(actor, enterprise_id):
+    """(the enterprise's name, {outlet id: outlet name}) from the registry, or (None, {})."""
+    def fetch():
+        try:
+            ent = _services().registry.get_enterprise(actor, enterprise_id)
+        except EmssError:
+            return None, {}
+        return ent.get("name"), {o["id"]: o.get("name") for o in ent.get("outlets", [])}
+    return _cache().get(("enterprise", enterprise_id), fetch)
+
+
+def _read_name(read):
+    try:
+        return read().get("name")
+    except EmssError:
+        return None

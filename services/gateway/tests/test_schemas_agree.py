@@ -69,3 +69,18 @@ def test_each_gateway_schema_accepts_what_the_service_schema_accepts(gateway_mod
         assert their_name in theirs, f"{name} mirrors no {service_module.__name__} schema"
         expected = {k: v for k, v in shape(theirs[their_name]).items() if k not in from_path}
         assert shape(cls) == expected, name
+
+
+def test_the_credit_schemas_agree():
+    """Supervision (credit.schemas), sweeps (credit.usecases.sweeps), orders and inspections
+    (credit.schemas_orders): the gateway keeps them all in gateway.schemas.credit."""
+    credit_schemas = pytest.importorskip("credit.schemas")
+    credit_orders = pytest.importorskip("credit.schemas_orders")
+    credit_sweeps = pytest.importorskip("credit.usecases.sweeps")
+    from gateway.schemas import credit as gateway_credit
+    theirs = {**schemas(credit_schemas), **schemas(credit_orders), **schemas(credit_sweeps)}
+    mine = schemas(gateway_credit)
+    assert mine
+    for name, cls in mine.items():
+        assert name in theirs, f"{name} mirrors no credit schema"
+        assert shape(cls) == shape(theirs[name]), name

@@ -144,7 +144,7 @@ def test_the_menu_is_one_wechat_accepts():
     built = menu.menu_json("https://emss.example.gov.cn/")
     names = [(g["name"], [s["name"] for s in g["sub_button"]]) for g in built["button"]]
     assert names == [("业务管理", ["污染源运维", "采样任务", "排污单位确认", "采样行程确认", "运维审核"]),
-                     ("我的信息", ["账户绑定", "使用帮助"])]
+                     ("整改通知", ["整改单"]), ("我的信息", ["账户绑定", "使用帮助"])]
     urls = [s.get("url") for g in built["button"] for s in g["sub_button"]]
     assert "https://emss.example.gov.cn/wx/me" in urls
     with pytest.raises(ValueError):
@@ -161,8 +161,9 @@ def test_the_menu_is_one_wechat_accepts():
     (["field_staff", "reviewer"], "testing_om", ["WX_OM", "WX_SAMPLING", "WX_REVIEW"]),
     (["reviewer"], "om", ["WX_REVIEW"]),
     (["enterprise_user"], None, ["WX_CONFIRM", "WX_CONFIRM_TRIPS"]),
-    (["institution_admin", "enterprise_user"], "self_testing_om_enterprise", ["WX_CONFIRM", "WX_CONFIRM_TRIPS"]),
-    (["institution_admin"], "om", []),
+    (["institution_admin", "enterprise_user"], "self_testing_om_enterprise",
+     ["WX_CONFIRM", "WX_CONFIRM_TRIPS", "WX_ORDERS"]),
+    (["institution_admin"], "om", ["WX_ORDERS"]),
     (["regulator"], None, []),
 ])
 def test_the_home_offers_each_role_its_business(roles, institution_type, keys):

@@ -70,11 +70,11 @@ def test_a_handler_failing_three_times_parks_the_event_and_a_replay_delivers_it_
         item = items[0]
         assert (item["event_id"], item["handler"], item["attempts"], item["state"]) == \
             (event["id"], "on_enterprise", 3, "parked")
+        assert parked_gauge() == 1  # set just after the parked state is stored
         return item
     item = eventually(parked_after_three_attempts, timeout=30)
     assert "copy store away" in item["last_error"]
     assert copies.kept == [] and copies.failures_left == 0
-    assert parked_gauge() == 1
     status, listed = command(config, "list", "--service", "tasks")
     assert status == 0 and item["id"] in listed and "enterprise.registered" in listed
 

@@ -6,7 +6,7 @@ The same problem is always the same finding: its id is made of the rule and a ke
 from dataclasses import asdict, dataclass, field
 import hashlib
 
-EVIDENCE_KINDS = ("record", "occurrence", "report", "checkin", "photo", "confirmation", "task",
+EVIDENCE_KINDS = ("record", "trip", "occurrence", "report", "checkin", "photo", "confirmation", "task",
                   "inspection", "order", "person")
 
 

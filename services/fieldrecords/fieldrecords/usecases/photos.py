@@ -69,7 +69,7 @@ def _duplicates(ctx, phash, subject_id):
     query = {"phash_bands": {"$in": bands(phash)}} if rule.max_distance < 8 else {}
     found = []
     for other in ctx.db["photos"].find(query, {"_id": 0, "id": 1, "phash": 1, "subject_id": 1, "kind": 1,
-                                               "subject_number": 1}).limit(2000):
+                                               "subject_number": 1, "subject_type": 1}).limit(2000):
         if other["subject_id"] != subject_id and other.get("kind") != "signature" \
                 and rule.matches(phash, other["phash"]):
             other.pop("kind", None)
@@ -93,6 +93,7 @@ def attach(ctx, actor, subject, subject_type, payload, outlet=None, checked_in_a
     for other in _duplicates(ctx, facts.phash, subject["id"]):
         flags.append(flag("duplicate_photo", photo_id=None, other_photo_id=other["id"],
                           other_subject_id=other["subject_id"], other_number=other.get("subject_number"),
+                          other_subject_type=other.get("subject_type"),
                           distance=hamming(facts.phash, other["phash"])))
     if outlet is not None:
         flags.extend(photo_flags(policy.checkin_policy(ctx), facts, outlet, checked_in_at))

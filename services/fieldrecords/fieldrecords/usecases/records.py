@@ -204,6 +204,19 @@ def fact(record):
     out["passed"] = (record.get("verdict") or {}).get("passed")
     out["failures"] = (record.get("verdict") or {}).get("failures", [])
     out["flags"] = sorted({f["code"] for f in record.get("flags", [])})
+    # The records (or trips) a photo of this one looks like: the other half of the evidence.
+    out["lookalikes"] = sorted(({"id": f["other_subject_id"], "number": f.get("other_number"),
+                                 "type": f.get("other_subject_type") or "record"}
+                                for f in record.get("flags", [])
+                                if f["code"] == "duplicate_photo" and f.get("other_subject_id")),
+                               key=lambda x: x["id"])
+    out["lookalikes"] = [x for i, x in enumerate(out["lookalikes"])
+                         if i == 0 or x["id"] != out["lookalikes"][i - 1]["id"]]
+    # The form-level answers and computed values (fault times, dates, results), without the
+    # inspection items (answered as objects): credit judges fault resolution times from them.
+    values = (record.get("content") or {}).get("values") or {}
+    out["values"] = to_wire({k: v for k, v in values.items() if not isinstance(v, (dict, list))})
+    out["computed"] = to_wire(dict((record.get("computed") or {}).get("values") or {}))
     return out
 
 

@@ -6,5 +6,6 @@ from . import tasks_pages, tasks_om, tasks_sampling  # noqa: F401  (contracts, O
 from . import field  # noqa: F401  (field work: WeChat H5 pages and record views)
 from . import confirmation_pages  # noqa: F401  (enterprise confirmation, review, their portal view)
 from . import trip_pages  # noqa: F401  (a sampling trip with its confirmation trail, portal)
+from . import supervision_pages, orders_pages, inspections_pages  # noqa: F401  (credit: 非现场监管, 整改单, 考核管理)
 
 __all__ = ["bp"]

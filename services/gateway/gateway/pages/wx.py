@@ -200,4 +200,8 @@ def home(actor):
     info = services().registry.wechat_binding(actor)
     institution_type = (info.get("institution") or {}).get("type")
     tiles = menu.home_tiles(actor.get("roles", []), institution_type)
-    return render_wx("wx/home.html", info=info, tiles=tiles)
+    counts = {}
+    if any(t.key == "WX_ORDERS" for t in tiles):
+        from .orders_pages import awaiting_count
+        counts["WX_ORDERS"] = awaiting_count(actor)
+    return render_wx("wx/home.html", info=info, tiles=tiles, counts=counts)

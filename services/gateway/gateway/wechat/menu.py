@@ -3,7 +3,8 @@ callback answers when an entry is tapped, and which tiles the H5 home page (/wx/
 
 Seeds 001/002/003: 业务管理 → 污染源运维 (field O&M staff fill in records; enterprises and reviewers
 look at them), 采样任务 (testing institutions sample on site; the enterprise confirms before the
-team leaves), and 我的信息 → 账户绑定/账户信息.
+team leaves), and 我的信息 → 账户绑定/账户信息. Issue 11: 整改通知 → 整改单, where an institution's
+main account sees the rectification orders (整改单) regulators sent it.
 """
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class Entry:
 class Group:
     name: str
     entries: tuple
+    tiles: bool = True   # its entries are tiles of the H5 home (业务管理); 我的信息 has its own tab
 
 
 MENU = (
@@ -59,11 +61,15 @@ MENU = (
         Entry("WX_REVIEW", "运维审核", "/wx/review", "审核排污单位已确认的运维记录",
               frozenset({REVIEWER})),
     )),
+    Group("整改通知", (
+        Entry("WX_ORDERS", "整改单", "/wx/orders", "监管部门下发的整改单及整改期限",
+              frozenset({INSTITUTION_ADMIN})),
+    )),
     Group("我的信息", (
         Entry("WX_ME", "账户绑定", "/wx/me", "查看绑定的账户，绑定或解除绑定",
               frozenset({INSTITUTION_ADMIN, FIELD_STAFF, REVIEWER, ENTERPRISE_USER})),
         Entry(HELP_KEY, "使用帮助", None),
-    )),
+    ), tiles=False),
 )
 
 # WeChat's limits on a custom menu (公众号自定义菜单): 3 groups of at most 5 entries; names in
@@ -87,7 +93,7 @@ def by_path(path):
 
 def home_tiles(roles, institution_type=None):
     """The 业务管理 entries a person with these roles (at an institution of this type) can use."""
-    return [e for e in MENU[0].entries if e.offered_to(roles, institution_type)]
+    return [e for group in MENU if group.tiles for e in group.entries if e.offered_to(roles, institution_type)]
 
 
 def menu_json(base_url):

@@ -4,24 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from emss_common.vocabulary import REPORT_FOR_FORM, REPORT_KINDS
+from emss_common.files import sniff
 from emss_common.workdays import working_deadline
 
-__all__ = ["REPORT_FOR_FORM", "REPORT_KINDS"]  # the vocabulary lives in the common catalogue
-
-
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def sniff(content: bytes):
-    """The file's real type from its first bytes, or None when it is not an accepted type."""
-    for magic, mime in _SIGNATURES:
-        if content.startswith(magic):
-            return mime
-    return None
+__all__ = ["REPORT_FOR_FORM", "REPORT_KINDS", "sniff"]  # the vocabulary and the sniffing live in emss_common
 
 
 @dataclass(frozen=True)

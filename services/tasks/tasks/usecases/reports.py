@@ -2,35 +2,30 @@
 from emss_common.access import load_visible
 from emss_common.errors import Forbidden, ValidationFailed
 from emss_common.outbox import staged
-from emss_common.files import FileStore, decode_upload, encode
+from emss_common.files import FileStore, document_upload, encode
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.validation import load
 
 from ..domain.access import may_edit, may_view, scope_query
 from ..domain.frequency import Frequency
 from ..domain.occurrences import needs_report
-from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, UploadDeadline, sniff
+from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, UploadDeadline
 from ..schemas import ReportMetaSchema
 from ..storage import audit, insert, new_id
-from . import sampling
+from . import obligations as owed, sampling  # (reports.obligations below is the RPC)
 
 REPORT_FILES = "report_files"
 STATUS_LABELS = {"on_time": "按时上传", "late": "逾期上传", "overdue": "超期未上传", "pending": "待上传"}
 
 
 def _deadline(ctx):
-    return UploadDeadline(ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", 5))
+    return owed.upload_rule(ctx)
 
 
 def _file(ctx, upload):
     """The uploaded file: type recognised from its content, size limited."""
-    content = decode_upload(upload, "file", ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024),
-                            missing="请选择报告文件")
-    mime = sniff(content)
-    if mime is None:
-        raise ValidationFailed("只接受 PDF、PNG 或 JPEG 文件（按文件内容识别）", field="file")
-    name = (upload.get("name") or "report").replace("/", "_")[-120:]
-    return content, mime, name
+    return document_upload(upload, "file", ctx.setting("EMSS_REPORT_MAX_BYTES", 10 * 1024 * 1024),
+                           missing="请选择报告文件", default_name="report")
 
 
 def upload(ctx, actor, payload):
@@ -42,7 +37,8 @@ def upload(ctx, actor, payload):
         raise ValidationFailed("出具日期不能晚于今天", field="issued_on")
     if meta.get("plan_item_id") and meta["plan_item_id"] not in {p["id"] for p in task.get("plan", [])}:
         raise ValidationFailed("关联的运维计划不属于该任务", field="plan_item_id")
-    known = {c["record_id"] for c in ctx.db["completions"].find({"task_id": task["id"]}, {"record_id": 1})}
+    known = {c["record_id"] for c in ctx.db["completions"].find({"task_id": task["id"]}, {"record_id": 1, "voided": 1})
+             if not c.get("voided")}
     for i, record_id in enumerate(meta["record_ids"]):
         if record_id not in known:
             raise ValidationFailed("关联表单不是该任务已提交的运维记录", field=f"record_ids[{i}]")
@@ -56,6 +52,8 @@ def upload(ctx, actor, payload):
               "file_id": file_id, "file_name": name, "content_type": mime, "size": len(content),
               "sha256": sha, "due": due.date, "due_provisional": due.provisional,
               "late": ctx.today > due.date, "uploaded_at": ctx.now, "uploaded_by": actor.to_dict()}
+    # Which report obligations it answers, so credit can resolve report.missing and judge lateness.
+    report.update(owed.upload_facts(ctx, task["id"], report, due.date))
     ev = ctx.events.new("report.uploaded", report_id, {"report": view(to_document(report))}, actor=actor.to_dict())
     try:
         insert(ctx.db["reports"], staged(report, ev), conflict_field="number", conflict_message="报告编号已登记")
@@ -63,6 +61,7 @@ def upload(ctx, actor, payload):
         files.delete(file_id)  # nothing accepted, nothing kept
         raise
     ctx.events.flush("reports", report_id, ev)
+    owed.close_answered(ctx, task["id"], report)
     if task.get("stage") == "report":
         sampling.attach_report(ctx, task["id"], report_id)
     audit(ctx.db, task["id"], "report_uploaded", actor.to_dict(), ctx.now, report_id=report_id, late=report["late"])

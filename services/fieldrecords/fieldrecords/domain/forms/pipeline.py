@@ -7,14 +7,13 @@ blocks[i].values.<key>, blocks[i].values.<item>.note, blocks[i].values.<rows>[j]
 computed.values.<key>, computed.blocks[i].values.<key>.
 """
 from dataclasses import dataclass, field as dc_field
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from emss_common.errors import ValidationFailed
 
 from .conditions import all_match
 from .fieldtypes import ABSENT, blank, parse, to_json
 from .formulas import FormulaProblem, IncompleteInput
-from emss_common.forms import fmt
+from emss_common.forms import fmt, round_half_even
 from .model import spec_for
 
 
@@ -33,12 +32,6 @@ def evaluate(kind, content, devices, limit=default_limit, complete=True, preview
 
 def evaluate_spec(spec, content, devices, limit=default_limit, complete=True, preview=False):
     return _Run(spec, devices or {}, limit or default_limit, complete).run(content, preview)
-
-
-def round_half_even(x, decimals):
-    """GB/T 8170 rounding (四舍六入五成双) of a computed value, judged as reported."""
-    q = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_EVEN)) + 0.0
 
 
 @dataclass
