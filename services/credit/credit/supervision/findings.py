@@ -6,13 +6,12 @@ The same problem is always the same finding: its id is made of the rule and a ke
 from dataclasses import asdict, dataclass, field
 import hashlib
 
-EVIDENCE_KINDS = ("record", "trip", "occurrence", "report", "checkin", "photo", "confirmation", "task",
-                  "inspection", "order", "person")
+from emss_common.vocabulary import EVIDENCE_KINDS
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str             # one of EVIDENCE_KINDS
+    kind: str             # one of EVIDENCE_KINDS (the vocabulary's evidence_kinds)
     id: str
     label: str            # Chinese, shown beside the warning
     at: str | None = None     # ISO time of the fact
