@@ -210,7 +210,9 @@ def main():
     args = parser.parse_args()
     try:
         found, url = launchers(log_dir=args.logs)
-        supervisor = Supervisor(found)
+        # The first restart's delay (then doubling): EMSS_RESTART_DELAY_SECONDS, 0.5 by default.
+        first = float(os.environ.get("EMSS_RESTART_DELAY_SECONDS") or 0.5)
+        supervisor = Supervisor(found, policy=lambda: RestartPolicy(first_delay=first, max_delay=max(30.0, first)))
         supervisor.start_all()
     except (BrokerUnavailable, StoreUnavailable) as exc:
         print(str(exc), file=sys.stderr)
