@@ -1,0 +1,512 @@
+"""Supervision at Shanghai's size: a generated year of O&M facts fed through the credit service's
+own event handlers (fact keeping + incremental rules), then a full-year sweep, at growing shares of
+the city, extrapolated to the whole year. Prints numbers; asserts nothing about them.
+
+    .venv/bin/python bench/supervision_bench.py                         # up to 30 minutes
+    BENCH_SHARES=0.001 BENCH_BUDGET_SECONDS=120 .venv/bin/python bench/supervision_bench.py
+
+What it measures: the credit service's ingestion (each event handed to the handler the broker
+would call, with its processed-event claim, fact keeping, rules and warnings, written to the
+store over the wire) and its sweep use case. Not the broker: no AMQP, no relay of credit's own
+events (they are written to its outbox and counted).
+
+The year (YEAR, generated, deterministic from BENCH_SEED): 409 institutions and 1,608 O&M tasks
+(seed 001's counts), each task an enterprise with 1-5 outlets (waste water or flue gas) and the
+registry's devices for them, two or three filed staff, and a plan that makes the standard's
+frequencies stricter the way Shanghai plans do (inspection daily, check/calibration weekly,
+comparison monthly, periodic check every three months); on-demand forms (consumables,
+maintenance, fault repair, standard gas) arrive at their yearly rates. Every due window becomes a
+record on a day inside it unless the task misses it; tasks and people differ (a few sloppy tasks
+miss 8 % and pause for three weeks, a few risky people raise most integrity flags, a few
+institutions void a lot, a few enterprises confirm late). Each record then brings its
+confirmation (same day, or overdue and confirmed later), the institution's review (confirm or
+void), its occurrence outcome from tasks, and for comparisons and periodic checks the report
+(on time, late, or missing and then late). The events are made by the producing services' own
+code (fieldrecords' record fact after the forms pipeline judged the content, confirmation's fact,
+tasks' report view and task snapshot, registry's institution snapshot), so their shape is the
+one credit consumes. RATES holds every rate.
+
+Shares: a share s is the first s x 1,608 tasks with their institutions, for the whole year;
+shares are cumulative (going from 1 % to 2 % feeds only the tasks added), so the ingestion of a
+share is timed with the store already holding the smaller share. After each share the year is
+swept. Growth is fitted by least squares on log-log (slope 1 = linear) and extrapolated to 100 %.
+BENCH_SHARES (0.01,0.02,0.05,0.1,0.2,0.5,1), BENCH_BUDGET_SECONDS (1800: a share that would not
+fit, judged from the rate so far, is not started), BENCH_SEED, MONGO_URI (else a SecantusDB
+server of its own, as the tests start it).
+"""
+import bisect
+import copy
+import hashlib
+import heapq
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import date, datetime, time as dtime, timedelta, timezone
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+
+from emss_common.clock import SHANGHAI, FrozenClock  # noqa: E402
+from emss_common.events import EnvelopeSchema  # noqa: E402
+from emss_common.forms import form  # noqa: E402
+from emss_common.serial import to_document, to_wire  # noqa: E402
+from emss_common.vocabulary import CHECKIN_FLAGS, REPORT_FOR_FORM  # noqa: E402
+from emss_common.workdays import working_deadline  # noqa: E402
+
+INSTITUTIONS, TASKS = 409, 1608          # seed 001: 总共 409 条 (运维机构), 1608 条 (运维任务)
+RECORDS_GOAL = 2_000_000                 # about the record facts of a Shanghai year
+YEAR = 2025                              # a whole past year the official calendar covers
+DAYS = (date(YEAR + 1, 1, 1) - date(YEAR, 1, 1)).days
+SHARES = [float(s) for s in os.environ.get("BENCH_SHARES", "0.01,0.02,0.05,0.1,0.2,0.5,1").split(",")]
+BUDGET = float(os.environ.get("BENCH_BUDGET_SECONDS", "1800"))
+SEED = int(os.environ.get("BENCH_SEED", "11"))
+DISTRICTS = ("浦东新区", "闵行区", "嘉定区", "松江区", "青浦区", "奉贤区", "金山区", "宝山区",
+             "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "黄浦区", "崇明区")
+# Where the industry is: the outer districts hold most outlets.
+DISTRICT_WEIGHTS = (14, 9, 9, 9, 7, 8, 9, 9, 3, 2, 2, 3, 2, 3, 1, 3)
+
+# Every rate of the generated year, in one place.
+RATES = {
+    "outlets_per_task": (1, 2, 2, 3, 3, 3, 4, 4),   # drawn uniformly: mean 2.75
+    "wastewater_share": 0.55,
+    "on_demand_per_year": {"wastewater": {"ww_consumables": 24, "ww_maintenance": 12, "ww_standard_sample": 12},
+                           "flue_gas": {"fg_consumables": 24, "fg_fault_repair": 8, "fg_gas_replacement": 4}},
+    "miss": 0.012,                 # a due window left without a record
+    "sloppy_task": 0.03,           # tasks that miss more, and pause for three weeks once
+    "sloppy_miss": 0.08,
+    "pause_days": 21,
+    "fail": 0.03,                  # a judged form failing its limits
+    "slow_fault": {"arrive": 0.05, "fix": 0.07},   # fault repair beyond 8 h to arrive / 24 h to fix
+    "risky_person": 0.08,          # people whose records carry most integrity flags
+    "flag": 0.006, "risky_flag": 0.10,
+    "flag_mix": {"far_from_outlet": 35, "photo_time_mismatch": 25, "duplicate_photo": 15, "long_visit": 10,
+                 "impossible_speed": 8, "photo_far_from_outlet": 7},
+    "late_enterprise": 0.04,       # enterprises that often confirm after the day
+    "overdue": 0.03, "late_overdue": 0.35, "confirmed_after_overdue": 0.85,
+    "voiding_institution": 0.05,   # institutions that void many records
+    "void": 0.012, "high_void": 0.08,
+    "report_late": 0.06, "report_missing": 0.03, "missing_then_uploaded": 0.5,
+    "expired_certificate": 0.03,   # staff whose competence certificate lapses during the year
+}
+FORMS = {"wastewater": {"inspection": ("ww_inspection", {"kind": "daily"}),
+                        "check": ("ww_standard_check", {"kind": "weekly"}),
+                        "comparison": ("ww_comparison", {"kind": "monthly"})},
+         "flue_gas": {"inspection": ("fg_inspection_extractive", {"kind": "daily"}),
+                      "check": ("fg_calibration", {"kind": "weekly"}),
+                      "comparison": ("fg_periodic_check", {"kind": "every_3_months"})}}
+
+
+def digest(*parts, n=24):
+    return hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=16).hexdigest()[:n]
+
+
+def local(day, hours):
+    """A time on a Shanghai day, as UTC."""
+    return (datetime.combine(day, dtime(0), tzinfo=SHANGHAI) + timedelta(hours=hours)).astimezone(timezone.utc)
+
+
+def envelope(type_, source, subject, data, at, actor=None):
+    """The envelope make_event builds, with a deterministic id (a replay is the same event)."""
+    event = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"emss-bench:{type_}:{subject}:{at.isoformat()}")),
+             "type": type_, "version": 1, "occurred_at": at.isoformat(), "source": source,
+             "subject": str(subject), "actor": actor or {"account_id": None, "username": "system",
+                                                          "roles": ["system"]},
+             "data": data}
+    return event
+
+
+# ---------------------------------------------------------------------- the city
+
+class City:
+    """409 institutions and 1,608 tasks, deterministic from the seed; a task's year is generated
+    from its own random stream, so a task is the same whatever share it is fed in."""
+
+    def __init__(self, seed):
+        from services.fieldrecords.tests.form_samples import device_docs_for
+        self.seed = seed
+        rng = random.Random(f"{seed}:city")
+        self.institutions = [self._institution(rng, i) for i in range(INSTITUTIONS)]
+        # The first 409 tasks go one to each institution, the rest to a few large ones more often.
+        weights = [1 / (1 + i) ** 0.7 for i in range(INSTITUTIONS)]
+        owners = list(range(INSTITUTIONS)) + rng.choices(range(INSTITUTIONS), weights, k=TASKS - INSTITUTIONS)
+        # An outlet's devices: every device any of its forms needs (registry ids are made per outlet).
+        self.devices = {}
+        for kind in FORMS:
+            kinds = [k for k, _ in FORMS[kind].values()] + list(RATES["on_demand_per_year"][kind])
+            self.devices[kind] = list({d["id"]: d for k in kinds for d in device_docs_for(k)}.values())
+        self.tasks = [self._task(rng, j, self.institutions[owners[j]]) for j in range(TASKS)]
+        self.first_task = {}
+        for t in self.tasks:
+            self.first_task.setdefault(t["institution_id"], t["index"])
+
+    def _institution(self, rng, i):
+        iid = digest("inst", i)
+        voiding = rng.random() < RATES["voiding_institution"]
+        staff = []
+        for k in range(rng.randint(4, 14)):
+            expires = rng.random() < RATES["expired_certificate"]
+            until = date(YEAR, 1, 1) + timedelta(days=rng.randint(60, 300)) if expires else \
+                date(YEAR + rng.randint(1, 4), rng.randint(1, 12), 1)
+            staff.append({"id": digest("staff", i, k), "name": f"运维员{i:03d}{k:02d}", "gender": "男",
+                          "education": "本科", "post": "运维工程师", "technical_role": "om_staff",
+                          "is_professional": True, "resigned": False,
+                          "certificate": {"number": f"SHYW{i:03d}{k:02d}", "issuer": "上海市环境保护产业协会",
+                                          "category": "自动监控运维", "valid_from": until - timedelta(days=3 * 365),
+                                          "valid_until": until},
+                          "risky": rng.random() < RATES["risky_person"]})
+        return {"id": iid, "name": f"上海第{i + 1}环境运维有限公司", "type": "om", "credit_code": f"91310000{i:010d}",
+                "district": rng.choices(DISTRICTS, DISTRICT_WEIGHTS)[0], "status": "published",
+                "self_operating": False, "enterprise_id": None, "capabilities": ["om"],
+                "equipment": [{"asset_number": f"EQ{i:03d}{k}", "serial_number": f"SN{i:03d}{k}", "name": "标准气体",
+                               "calibration_valid_until": date(YEAR + 1, 6, 30)} for k in range(2)],
+                "vehicles": [], "valid_until": date(YEAR + 2, 12, 31), "version": 3, "staff": staff,
+                "voiding": voiding, "index": i}
+
+    def _task(self, rng, j, inst):
+        tid, eid = digest("task", j), digest("ent", j)
+        district = rng.choices(DISTRICTS, DISTRICT_WEIGHTS)[0]
+        outlets = []
+        for k in range(rng.choice(RATES["outlets_per_task"])):
+            kind = "wastewater" if rng.random() < RATES["wastewater_share"] else "flue_gas"
+            oid = digest("outlet", j, k)
+            devices = [{**d, "id": f"{oid[:12]}-{d['id']}", "enterprise_id": eid, "outlet_id": oid}
+                       for d in self.devices[kind]]
+            outlets.append({"id": oid, "kind": kind, "name": f"{k + 1}#{'废水' if kind == 'wastewater' else '废气'}排口",
+                            "devices": devices, "longitude": 121.2 + rng.random() * 0.6,
+                            "latitude": 30.9 + rng.random() * 0.5})
+        plan = [{"id": digest("plan", j, o["id"], role), "title": form(kind_)["name"], "outlet_id": o["id"],
+                 "form_kind": kind_, "frequency": freq}
+                for o in outlets for role, (kind_, freq) in FORMS[o["kind"]].items()]
+        staff = rng.sample(inst["staff"], min(len(inst["staff"]), rng.randint(2, 3)))
+        sloppy = rng.random() < RATES["sloppy_task"]
+        pause = rng.randint(30, DAYS - 60) if sloppy else None
+        return {"id": tid, "index": j, "name": f"企业{j:04d}自动监控运维", "institution": inst,
+                "institution_id": inst["id"], "enterprise_id": eid, "enterprise_name": f"上海企业{j:04d}有限公司",
+                "contract_id": digest("contract", j), "district": district, "status": "in_progress",
+                "start": date(YEAR, 1, 1), "end": date(YEAR, 12, 31), "outlets": outlets,
+                "outlet_ids": [o["id"] for o in outlets], "staff": staff, "staff_ids": [s["id"] for s in staff],
+                "device_ids": [d["id"] for o in outlets for d in o["devices"]], "plan": plan, "version": 2,
+                "sloppy": sloppy, "pause": (pause, pause + RATES["pause_days"]) if sloppy else None,
+                "late_enterprise": rng.random() < RATES["late_enterprise"]}
+
+    def share_tasks(self, share):
+        return max(1, round(TASKS * share))
+
+    def expected_records(self, n_tasks=TASKS):
+        """Records the generated year holds for the first n tasks (windows kept plus on-demand)."""
+        total = 0.0
+        for task in self.tasks[:n_tasks]:
+            for o in task["outlets"]:
+                per = {"wastewater": 365 + 52 + 12, "flue_gas": 365 + 52 + 4}[o["kind"]]
+                total += per * (1 - (RATES["sloppy_miss"] if task["sloppy"] else RATES["miss"]))
+                total += sum(RATES["on_demand_per_year"][o["kind"]].values())
+        return total
+
+
+# ---------------------------------------------------------------------- the events
+
+class Producers:
+    """The producing services' own code that turns their documents into the events' data."""
+
+    def __init__(self):
+        from confirmation.domain.records import ConfirmationDeadline
+        from confirmation.usecases.records import fact as confirmation_fact
+        from fieldrecords.domain.forms import evaluate
+        from fieldrecords.usecases.records import fact as record_fact
+        from registry.usecases.institutions import snapshot as institution_snapshot
+        from services.fieldrecords.tests.form_samples import sample_content
+        from tasks.usecases.om_tasks import snapshot as task_snapshot
+        from tasks.usecases.reports import view as report_view
+        self.record_fact, self.confirmation_fact, self.report_view = record_fact, confirmation_fact, report_view
+        self.institution_snapshot, self.task_snapshot = institution_snapshot, task_snapshot
+        self.evaluate, self.sample_content = evaluate, sample_content
+        self.deadline = ConfirmationDeadline()
+        self._judged = {}
+
+    def judged(self, kind, devices, passing, at, hours=None):
+        """The forms pipeline's result for a sample content of this kind on the outlet kind's
+        devices (registry ids), and the ids of the devices it used. Cached per kind and verdict,
+        except a fault repair, whose hours are the record's own."""
+        key = (kind, passing)
+        if hours is None and key in self._judged:
+            return self._judged[key]
+        content = self.sample_content(kind, devices, passing=passing, at=at)
+        if content is None:   # the form judges nothing: it cannot fail
+            content = self.sample_content(kind, devices, passing=True, at=at)
+        if hours is not None:   # a fault repair: found → on site → fixed, in the record's hours
+            arrive, fix = hours
+            start = at - timedelta(hours=arrive)
+            content["values"].update(fault_start=start.isoformat(), arrived_at=at.isoformat(),
+                                     fault_end=(start + timedelta(hours=fix)).isoformat())
+        used = [b["device_id"] for b in content.get("blocks") or []]
+        result = (self.evaluate(kind, content, {d["id"]: d for d in devices if d["id"] in used}), used)
+        if hours is None:
+            self._judged[key] = result
+        return result
+
+
+class Year:
+    """The events of the year for a range of tasks, in time order, one day at a time."""
+
+    def __init__(self, city, producers, lo, hi):
+        from tasks.domain.occurrences import occurrences
+        self.city, self.p, self.lo, self.hi = city, producers, lo, hi
+        self.pending = []          # heap of (at, seq, event) beyond the day being made
+        self.due = {}              # (task index, day index) -> windows to be done that day
+        self.seq = 0
+        self.counts = Counter()
+        self.windows = {}          # task index -> {day index: [Occurrence]}
+        start, end = date(YEAR, 1, 1), date(YEAR, 12, 31)
+        for task in city.tasks[lo:hi]:
+            by_day = defaultdict(list)
+            for occ in occurrences(task, start, end):
+                by_day[(occ.window_start - start).days].append(occ)
+            self.windows[task["index"]] = by_day
+
+    def _at(self, at, event):
+        self.seq += 1
+        heapq.heappush(self.pending, (at, self.seq, event))
+        self.counts[event["type"]] += 1
+
+    def __iter__(self):
+        yield from self._registry()
+        start = date(YEAR, 1, 1)
+        horizon = datetime.combine(date(YEAR + 1, 3, 1), dtime(0), tzinfo=timezone.utc)
+        for d in range(DAYS):
+            day = start + timedelta(days=d)
+            for task in self.city.tasks[self.lo:self.hi]:
+                self._day(task, d, day)
+            end_of_day = local(day + timedelta(days=1), 0)
+            while self.pending and self.pending[0][0] < end_of_day:
+                yield heapq.heappop(self.pending)[2]
+        while self.pending and self.pending[0][0] < horizon:
+            yield heapq.heappop(self.pending)[2]
+        self.pending.clear()
+
+    # -- registry and tasks state, before the year
+    def _registry(self):
+        at = local(date(YEAR, 1, 1), -48)
+        seen = set()
+        registry = {"account_id": "a-admin", "username": "admin", "roles": ["sysadmin"]}
+        for task in self.city.tasks[self.lo:self.hi]:
+            inst = task["institution"]
+            if inst["id"] not in seen and not self._fed_before(inst):
+                seen.add(inst["id"])
+                snap = self.p.institution_snapshot({k: v for k, v in inst.items() if k not in ("voiding", "index")}
+                                                   | {"staff": [{k: v for k, v in s.items() if k != "risky"}
+                                                                for s in inst["staff"]]})
+                yield self._count(envelope("institution.published", "registry", inst["id"],
+                                           {"institution": snap}, at, registry))
+            ent = {"id": task["enterprise_id"], "name": task["enterprise_name"], "district": task["district"],
+                   "credit_code": f"91310100{task['index']:010d}", "self_operating": False, "version": 1}
+            yield self._count(envelope("enterprise.registered", "registry", ent["id"], {"enterprise": to_wire(ent)},
+                                       at, registry))
+            for o in task["outlets"]:
+                outlet = {"id": o["id"], "enterprise_id": task["enterprise_id"], "name": o["name"], "kind": o["kind"],
+                          "district": task["district"], "longitude": o["longitude"], "latitude": o["latitude"],
+                          "crs": "WGS-84", "version": 1}
+                yield self._count(envelope("outlet.added", "registry", o["id"], {"outlet": to_wire(outlet)}, at,
+                                           registry))
+            snap = self.p.task_snapshot(None, {k: task[k] for k in ("id", "name", "institution_id", "enterprise_id",
+                                                                     "contract_id", "district", "status", "start",
+                                                                     "end", "outlet_ids", "staff_ids", "device_ids",
+                                                                     "plan", "version")})
+            yield self._count(envelope("task.changed", "tasks", task["id"], {"task": snap}, at + timedelta(hours=1)))
+
+    def _fed_before(self, inst):
+        """An institution owns a task of an earlier share: it was fed then."""
+        return self.city.first_task[inst["id"]] < self.lo
+
+    def _count(self, event):
+        self.counts[event["type"]] += 1
+        return event
+
+    # -- one task's day
+    def _day(self, task, d, day):
+        rng = random.Random(f"{self.city.seed}:{task['index']}:{d}")
+        paused = task["pause"] and task["pause"][0] <= d < task["pause"][1]
+        miss = RATES["sloppy_miss"] if task["sloppy"] else RATES["miss"]
+        outlets = {o["id"]: o for o in task["outlets"]}
+        for occ in self.windows[task["index"]].get(d, ()):
+            length = (occ.window_end - occ.window_start).days + 1
+            if paused or rng.random() < miss:
+                self._missed(task, occ)
+                continue
+            # Early in the window more often: people do the work when it falls due.
+            on = occ.window_start + timedelta(days=min(length - 1, int(rng.random() ** 2 * length)))
+            self.due.setdefault((task["index"], (on - date(YEAR, 1, 1)).days), []).append(
+                (outlets[occ.outlet_id], occ.form_kind, occ))
+        todo = self.due.pop((task["index"], d), [])
+        if not paused:
+            for o in task["outlets"]:
+                for kind, per_year in RATES["on_demand_per_year"][o["kind"]].items():
+                    for _ in range(_poisson(rng, per_year / DAYS)):
+                        todo.append((o, kind, None))
+        for n, (outlet, kind, occ) in enumerate(todo):
+            self._record(rng, task, day, n, outlet, kind, occ)
+
+    def _missed(self, task, occ):
+        at = local(occ.window_end + timedelta(days=1), 0.25)
+        self._at(at, envelope("occurrence.missed", "tasks", occ.id,
+                              {"occurrence": self._occurrence(task, occ)}, at))
+        if occ.form_kind in REPORT_FOR_FORM:
+            self._report_missing(task, occ, occ.window_end)
+
+    def _occurrence(self, task, occ, record_id=None):
+        due = occ.window_end
+        out = {"id": occ.id, "plan_item_id": occ.plan_item_id, "task_id": task["id"],
+               "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
+               "district": task["district"], "outlet_id": occ.outlet_id, "form_kind": occ.form_kind,
+               "window_start": occ.window_start.isoformat(), "window_end": occ.window_end.isoformat(),
+               "due_date": due.isoformat(), "source": "plan"}
+        if record_id:
+            out["record_id"] = record_id
+        return out
+
+    def _record(self, rng, task, day, n, outlet, kind, occ):
+        inst = task["institution"]
+        person = rng.choice(task["staff"])
+        performed = local(day, 8.5 + rng.random() * 9)
+        submitted = performed + timedelta(minutes=20 + rng.random() * 70)
+        record_id = digest("record", task["index"], day.isoformat(), n)
+        passing = rng.random() >= RATES["fail"]
+        hours = None
+        if kind == "fg_fault_repair":
+            slow = RATES["slow_fault"]
+            arrive = rng.uniform(8.5, 20) if rng.random() < slow["arrive"] else rng.uniform(0.5, 7.5)
+            fix = rng.uniform(25, 80) if rng.random() < slow["fix"] else rng.uniform(arrive + 0.5, 23.5)
+            hours = (arrive, max(fix, arrive + 0.5))
+            submitted = max(submitted, performed - timedelta(hours=arrive - hours[1]) + timedelta(minutes=15))
+        judged, used = self.p.judged(kind, self.city.devices[outlet["kind"]], passing, performed, hours)
+        devices = [d for d in outlet["devices"] if d["id"].split("-", 1)[1] in used]
+        flags = []
+        if rng.random() < (RATES["risky_flag"] if person["risky"] else RATES["flag"]):
+            code = rng.choices(list(RATES["flag_mix"]), list(RATES["flag_mix"].values()))[0]
+            flags.append({"code": code, "label": CHECKIN_FLAGS[code]})
+        filer = {"account_id": digest("acct", person["id"]), "username": f"yw{person['id'][:8]}",
+                 "staff_id": person["id"], "name": person["name"]}
+        record = {"id": record_id, "number": f"YW{YEAR}{task['index']:04d}{(day - date(YEAR, 1, 1)).days:03d}{n:02d}",
+                  "task_id": task["id"], "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
+                  "enterprise_name": task["enterprise_name"], "district": task["district"], "outlet_id": outlet["id"],
+                  "outlet_name": outlet["name"], "outlet_kind": outlet["kind"], "form_kind": kind,
+                  "performed_at": performed, "performed_on": day.isoformat(), "submitted_at": submitted,
+                  "filer": filer, "content": judged["content"], "computed": judged["computed"],
+                  "verdict": judged["verdict"],
+                  "devices": [{k: d.get(k) for k in ("id", "kind", "name", "model", "brand", "serial_number",
+                                                     "factor_code", "unit", "range_lower", "range_upper")}
+                              for d in devices],
+                  "device_ids": [d["id"] for d in devices],
+                  "check_in": {"at": performed, "stage": "start", "wgs84": {"lng": outlet["longitude"],
+                                                                            "lat": outlet["latitude"]},
+                               "distance_m": 12.0, "accuracy_m": 15.0, "flags": []},
+                  "check_out": {"at": submitted, "stage": "end", "wgs84": {"lng": outlet["longitude"],
+                                                                           "lat": outlet["latitude"]},
+                                "distance_m": 9.0, "accuracy_m": 12.0, "flags": []},
+                  "flags": flags, "status": "submitted"}
+        actor = {"account_id": filer["account_id"], "username": filer["username"], "roles": ["field_staff"],
+                 "name": person["name"]}
+        self._at(submitted, envelope("record.submitted", "fieldrecords", record_id,
+                                     {"record": self.p.record_fact(record)}, submitted, actor))
+        if occ is not None:
+            at = submitted + timedelta(seconds=2)
+            self._at(at, envelope("occurrence.fulfilled", "tasks", occ.id,
+                                  {"occurrence": self._occurrence(task, occ, record_id)}, at))
+            if kind in REPORT_FOR_FORM:
+                self._report(rng, task, occ, record_id, day)
+        self._confirmation(rng, task, inst, record)
+
+    def _confirmation(self, rng, task, inst, record):
+        day = record["performed_on"]
+        copy_ = {k: record.get(k) for k in ("id", "number", "task_id", "institution_id", "enterprise_id",
+                                             "enterprise_name", "district", "outlet_id", "outlet_name",
+                                             "form_kind", "performed_at", "performed_on", "submitted_at",
+                                             "filer")}
+        copy_.update(form_name=form(record["form_kind"])["name"], day=day, status="pending", overdue=False,
+                     overdue_at=None, late=False, enterprise_confirmation=None, review=None,
+                     updated_at=record["submitted_at"])
+        the_day = date.fromisoformat(day)
+        enterprise = {"account_id": digest("acct", task["enterprise_id"]), "username": f"qy{task['index']:04d}",
+                      "roles": ["enterprise_user"]}
+        overdue = rng.random() < (RATES["late_overdue"] if task["late_enterprise"] else RATES["overdue"])
+        if overdue:
+            at = local(the_day + timedelta(days=1), 0.02 + rng.random() * 0.1)
+            copy_.update(status="overdue", overdue=True, overdue_at=at, updated_at=at)
+            self._at(at, envelope("record.confirmation_overdue", "confirmation", record["id"],
+                                  {"record": self.p.confirmation_fact(copy_, self.p.deadline)}, at))
+            if rng.random() >= RATES["confirmed_after_overdue"]:
+                return
+            confirmed = local(the_day + timedelta(days=rng.randint(1, 5)), 9 + rng.random() * 9)
+        else:
+            confirmed = max(record["submitted_at"] + timedelta(minutes=10), local(the_day, 16 + rng.random() * 7.5))
+        act = {"id": digest("act", record["id"], "ec"), "at": to_wire(confirmed), "by": enterprise}
+        copy_.update(status="enterprise_confirmed", late=overdue, updated_at=confirmed,
+                     enterprise_confirmation={"act_id": act["id"], "at": confirmed, "by": enterprise, "late": overdue})
+        self._at(confirmed, envelope("record.enterprise_confirmed", "confirmation", record["id"],
+                                     {"record": self.p.confirmation_fact(copy_, self.p.deadline), "act": act},
+                                     confirmed, enterprise))
+        reviewed = confirmed + timedelta(hours=2 + rng.random() * 46)
+        void = rng.random() < (RATES["high_void"] if inst["voiding"] else RATES["void"])
+        reviewer = {"account_id": digest("acct", inst["id"], "reviewer"), "username": f"sh{inst['index']:03d}",
+                    "roles": ["reviewer"]}
+        act = {"id": digest("act", record["id"], "rv"), "at": to_wire(reviewed), "by": reviewer}
+        reason = "记录与现场情况不符" if void else None
+        copy_.update(status="voided" if void else "reviewed", updated_at=reviewed,
+                     review={"act_id": act["id"], "at": reviewed, "by": reviewer, "reason": reason,
+                             "decision": "void" if void else "confirm"})
+        self._at(reviewed, envelope("record.voided" if void else "record.review_confirmed", "confirmation",
+                                    record["id"], {"record": self.p.confirmation_fact(copy_, self.p.deadline),
+                                                   "act": act}, reviewed, reviewer))
+
+    def _report(self, rng, task, occ, record_id, performed_on):
+        issued = performed_on + timedelta(days=rng.randint(2, 10))
+        due = working_deadline(issued, 5)
+        r = rng.random()
+        if r < RATES["report_missing"]:
+            self._report_missing(task, occ, issued)
+            if rng.random() >= RATES["missing_then_uploaded"]:
+                return
+            uploaded_on = due.date + timedelta(days=rng.randint(3, 40))
+        elif r < RATES["report_missing"] + RATES["report_late"]:
+            uploaded_on = due.date + timedelta(days=rng.randint(1, 20))
+        else:
+            uploaded_on = issued + timedelta(days=rng.randint(0, (due.date - issued).days))
+        at = local(uploaded_on, 9 + rng.random() * 8)
+        inst = task["institution"]
+        kind = REPORT_FOR_FORM[occ.form_kind]
+        admin = {"account_id": digest("acct", inst["id"], "admin"), "username": f"jg{inst['index']:03d}",
+                 "roles": ["institution_admin"]}
+        report = {"id": digest("report", occ.id, task["id"]), "number": f"BG{YEAR}{digest(occ.id, n=10)}",
+                  "kind": kind, "task_id": task["id"], "plan_item_id": occ.plan_item_id,
+                  "obligation_id": occ.id, "performed_on": performed_on, "issued_on": issued,
+                  "record_ids": [record_id], "description": None, "institution_id": task["institution_id"],
+                  "enterprise_id": task["enterprise_id"], "district": task["district"], "task_name": task["name"],
+                  "file_id": digest("file", occ.id), "file_name": "report.pdf", "content_type": "application/pdf",
+                  "size": 183_214, "sha256": digest("sha", occ.id, n=64) * 2, "due": due.date,
+                  "due_provisional": due.provisional, "late": uploaded_on > due.date, "uploaded_at": at,
+                  "uploaded_by": admin}
+        self._at(at, envelope("report.uploaded", "tasks", report["id"],
+                              {"report": self.p.report_view(to_document(report))}, at, admin))
+
+    def _report_missing(self, task, occ, issued_or_window_end):
+        due = working_deadline(issued_or_window_end, 5).date
+        at = local(due + timedelta(days=1), 0.3)
+        obligation = {**self._occurrence(task, occ), "id": occ.id, "report_kind": REPORT_FOR_FORM[occ.form_kind],
+                      "due_date": due.isoformat()}
+        self._at(at, envelope("report.missing", "tasks", occ.id, {"report_obligation": obligation}, at))
+
+
+def _poisson(rng, lam):
+    """Knuth's: small rates only (on-demand forms per outlet and day)."""
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
