@@ -1,7 +1,8 @@
 """The tasks service: contracts, O&M tasks and plans, sampling tasks, report uploads.
 
 A thin nameko shell. It keeps its own copy of registry facts (KeepsRegistryCopy), so validating a
-task never calls another service.
+task never calls another service, and of submitted records (completions), from which it decides
+what tasks owed: occurrence.missed / occurrence.fulfilled / report.missing (usecases/obligations.py).
 """
 
 from nameko.events import event_handler
@@ -11,10 +12,11 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import ExportsFacts, KeepsRegistryCopy, ServiceBase, Store, idempotent
+from emss_common.nameko_deps import (ExportsFacts, KeepsRegistryCopy, ServiceBase, Store, configured_timer,
+                                     idempotent, reconcile_from)
 
 from .storage import INDEXES
-from .usecases import contracts, om_tasks, reports, reviews, sampling
+from .usecases import contracts, obligations, om_tasks, reports, reviews, sampling
 from .usecases.exports import EXPORTS
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
@@ -33,6 +35,18 @@ class TasksService(ExportsFacts, KeepsRegistryCopy, ServiceBase):
     @idempotent()
     def on_record_submitted(self, event):
         om_tasks.record_completion(self._ctx(), event)
+
+    @configured_timer("EMSS_RECONCILE_SECONDS", 60, eager=True)
+    def reconcile_fieldrecords(self):
+        """At start and every minute, from the watermark: records submitted while this service or its
+        queues did not exist yet (an obligation decided without them would be wrong)."""
+        reconcile_from(self, "fieldrecords", ("records",),
+                       lambda collection, fact, at: om_tasks.record_completion(self._ctx(), {"data": {"record": fact}}))
+
+    @configured_timer("EMSS_OBLIGATION_SWEEP_SECONDS", 300)
+    def sweep_obligations(self):
+        """Closed windows and report deadlines decided, each once (occurrence.*, report.missing)."""
+        return obligations.sweep(self._ctx())
 
     @event_handler("confirmation", "record.voided")
     @idempotent()

@@ -17,16 +17,21 @@ INDEXES = merge_indexes({
     "contract_versions": [Index([("contract_id", 1), ("version", 1)], unique=True)],
     "change_requests": [Index([("id", 1)], unique=True), Index([("subject_id", 1)])],
     "tasks": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("status", 1)]),
-              Index([("enterprise_id", 1)])],
+              Index([("enterprise_id", 1)]), Index([("status", 1), ("finished_at", 1)])],
     "task_versions": [Index([("task_id", 1), ("version", 1)], unique=True)],
-    "completions": [Index([("record_id", 1)], unique=True), Index([("task_id", 1), ("outlet_id", 1)])],
+    "completions": [Index([("record_id", 1)], unique=True), Index([("task_id", 1), ("outlet_id", 1)]),
+                    # the obligation sweep: records of an outlet by form and day; reports owed by due day
+                    Index([("outlet_id", 1), ("form_kind", 1), ("performed_on", 1)]),
+                    Index([("report_state", 1), ("report_due_on", 1)], sparse=True)],
+    "outcomes": [Index([("id", 1)], unique=True)],
+    "obligation_marks": [Index([("task_id", 1)], unique=True)],
     "sampling_tasks": [Index([("id", 1)], unique=True), Index([("institution_id", 1)])],
     "reports": [Index([("id", 1)], unique=True), Index([("institution_id", 1), ("number", 1)], unique=True),
                 Index([("task_id", 1)])],
     "audit": [Index([("subject_id", 1), ("at", 1)])],
     "counters": [Index([("name", 1)], unique=True)],
 }, carries_events(  # documents whose writes carry their events until they are in the outbox (outbox.py)
-    "contracts", "change_requests", "tasks", "sampling_tasks", "reports"))
+    "contracts", "change_requests", "tasks", "sampling_tasks", "reports", "outcomes"))
 
 
 def new_id():

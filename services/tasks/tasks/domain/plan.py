@@ -13,6 +13,16 @@ class PlanProblem:
     message: str
 
 
+def overrides_from(config):
+    """Configured defaults for form frequencies (EMSS_FREQUENCY_<FORM_KIND>=weekly|every_n_days:7…)."""
+    out = {}
+    for key, value in (config or {}).items():
+        if key.startswith("EMSS_FREQUENCY_"):
+            kind, _, n = str(value).partition(":")
+            out[key[len("EMSS_FREQUENCY_"):].lower()] = {"kind": kind, "n": int(n) if n else None}
+    return out
+
+
 def default_frequency(form_kind, overrides=None):
     """The default for a form kind: the catalogue's, unless configuration overrides it."""
     if overrides and form_kind in overrides:

@@ -13,23 +13,18 @@ from emss_common.validation import load
 from ..domain import om_tasks as rules
 from ..domain.access import may_edit, may_review, may_view, scope_query
 from ..domain.frequency import Frequency
-from ..domain.plan import default_frequencies
+from ..domain.plan import default_frequencies, overrides_from
 from ..domain.occurrences import STATUS_LABELS, occurrences, period_for, status_of
 from ..schemas import (TaskSchema, TaskChangeSchema, TransitionSchema, TaskQuerySchema,
                        MaintenanceQuerySchema, OccurrenceQuerySchema)
 from emss_common.schema import DecisionSchema
 from ..storage import audit, insert, new_id
 from . import changes, replica
+from .obligations import report_fields
 
 
 def _overrides(ctx):
-    """Configured defaults for form frequencies (EMSS_FREQUENCY_<FORM_KIND>=weekly|every_n_days:7…)."""
-    out = {}
-    for key, value in ctx.config.items():
-        if key.startswith("EMSS_FREQUENCY_"):
-            kind, _, n = str(value).partition(":")
-            out[key[len("EMSS_FREQUENCY_"):].lower()] = {"kind": kind, "n": int(n) if n else None}
-    return out
+    return overrides_from(ctx.config)
 
 
 def plan_defaults(ctx):
@@ -142,6 +137,9 @@ def transition(ctx, actor, task_id, payload):
         updates["applied_by"] = actor.to_dict()
     if data["action"] == "return":
         updates["return_reason"] = data["reason"]
+    if data["action"] in ("approve", "finish"):
+        # From the approval a task owes its windows, until it is finished (usecases/obligations.py).
+        updates["approved_at" if data["action"] == "approve" else "finished_at"] = ctx.now
     before = task["status"]
     task = {**task, **to_document(updates)}
     event = {"apply": "task.applied", "approve": "task.approved", "return": "task.returned",
@@ -197,7 +195,7 @@ def trail(ctx, actor, task_id):
 def _performed(ctx, task):
     """Dates (Shanghai) of submitted records, by (outlet, form kind)."""
     out = {}
-    for c in ctx.db["completions"].find({"task_id": task["id"]}, {"_id": 0}):
+    for c in ctx.db["completions"].find({"task_id": task["id"], "voided": {"$ne": True}}, {"_id": 0}):
         out.setdefault((c["outlet_id"], c["form_kind"]), []).append(as_date(c["performed_on"]))
     return out
 
@@ -293,18 +291,27 @@ def list_tasks(ctx, actor, query):
 
 
 def record_completion(ctx, event):
-    """A field record was submitted (fieldrecords): it completes the occurrence it falls in."""
+    """A field record was submitted (fieldrecords, or its export on reconciliation): it completes
+    the occurrence it falls in and, for a comparison or periodic check, expects a report. Kept
+    once: a redelivery, or a record voided before its copy arrived, changes nothing."""
     record = event["data"]["record"]
     performed = to_shanghai(as_utc(record["performed_at"])).date()
+    doc = {"record_id": record["id"], "task_id": record["task_id"], "outlet_id": record["outlet_id"],
+           "form_kind": record["form_kind"], "performed_on": performed.isoformat(),
+           "institution_id": record.get("institution_id"), "enterprise_id": record.get("enterprise_id"),
+           "district": record.get("district"), "kept_at": ctx.now,
+           **report_fields(ctx, record["id"], record["form_kind"], performed)}
     try:
-        ctx.db["completions"].insert_one({"record_id": record["id"], "task_id": record["task_id"],
-                                          "outlet_id": record["outlet_id"], "form_kind": record["form_kind"],
-                                          "performed_on": performed.isoformat()})
+        ctx.db["completions"].insert_one(doc)
+        return True
     except Exception as exc:  # a redelivered record is already counted
         if type(exc).__name__ != "DuplicateKeyError":
             raise
+        return False
 
 
 def record_voided(ctx, event):
-    """A voided record (作废) no longer counts as the work having been done."""
-    ctx.db["completions"].delete_one({"record_id": event["subject"]})
+    """A voided record (作废) no longer counts as the work having been done, nor owes a report. Kept
+    as a mark, so a reconciliation re-reading the submitted record does not bring it back."""
+    ctx.db["completions"].update_one({"record_id": event["subject"]},
+                                     {"$set": {"voided": True, "report_state": "voided"}}, upsert=True)
