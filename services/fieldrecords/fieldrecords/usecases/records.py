@@ -204,6 +204,11 @@ def fact(record):
     out["passed"] = (record.get("verdict") or {}).get("passed")
     out["failures"] = (record.get("verdict") or {}).get("failures", [])
     out["flags"] = sorted({f["code"] for f in record.get("flags", [])})
+    # The form-level answers and computed values (fault times, dates, results), without the
+    # inspection items (answered as objects): credit judges fault resolution times from them.
+    values = (record.get("content") or {}).get("values") or {}
+    out["values"] = to_wire({k: v for k, v in values.items() if not isinstance(v, (dict, list))})
+    out["computed"] = to_wire(dict((record.get("computed") or {}).get("values") or {}))
     return out
 
 
