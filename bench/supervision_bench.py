@@ -58,7 +58,7 @@ from emss_common.events import EnvelopeSchema  # noqa: E402
 from emss_common.forms import form  # noqa: E402
 from emss_common.serial import to_document, to_wire  # noqa: E402
 from emss_common.vocabulary import CHECKIN_FLAGS, REPORT_FOR_FORM  # noqa: E402
-from emss_common.workdays import working_deadline  # noqa: E402
+from emss_common.workdays import working_days_between, working_deadline  # noqa: E402
 
 INSTITUTIONS, TASKS = 409, 1608          # seed 001: 总共 409 条 (运维机构), 1608 条 (运维任务)
 RECORDS_GOAL = 2_000_000                 # about the record facts of a Shanghai year
@@ -74,7 +74,7 @@ DISTRICT_WEIGHTS = (14, 9, 9, 9, 7, 8, 9, 9, 3, 2, 2, 3, 2, 3, 1, 3)
 
 # Every rate of the generated year, in one place.
 RATES = {
-    "outlets_per_task": (1, 2, 2, 3, 3, 3, 4, 4),   # drawn uniformly: mean 2.75
+    "outlets_per_task": (1, 1, 2, 2, 3, 3, 3, 4),   # drawn uniformly: mean 2.4
     "wastewater_share": 0.55,
     "on_demand_per_year": {"wastewater": {"ww_consumables": 24, "ww_maintenance": 12, "ww_standard_sample": 12},
                            "flue_gas": {"fg_consumables": 24, "fg_fault_repair": 8, "fg_gas_replacement": 4}},
@@ -176,7 +176,8 @@ class City:
         for k in range(rng.choice(RATES["outlets_per_task"])):
             kind = "wastewater" if rng.random() < RATES["wastewater_share"] else "flue_gas"
             oid = digest("outlet", j, k)
-            devices = [{**d, "id": f"{oid[:12]}-{d['id']}", "enterprise_id": eid, "outlet_id": oid}
+            devices = [{**d, "id": f"{oid[:12]}-{d['id']}", "enterprise_id": eid, "outlet_id": oid,
+                        "current_maintainer": inst["name"], "version": 1}
                        for d in self.devices[kind]]
             outlets.append({"id": oid, "kind": kind, "name": f"{k + 1}#{'废水' if kind == 'wastewater' else '废气'}排口",
                             "devices": devices, "longitude": 121.2 + rng.random() * 0.6,
@@ -199,15 +200,30 @@ class City:
     def share_tasks(self, share):
         return max(1, round(TASKS * share))
 
-    def expected_records(self, n_tasks=TASKS):
-        """Records the generated year holds for the first n tasks (windows kept plus on-demand)."""
+    def registry_of(self, task):
+        """The task's outlets ({id: outlet}) and their devices as the registry keeps them."""
+        if "registry" not in task:
+            outlets = {o["id"]: {"id": o["id"], "enterprise_id": task["enterprise_id"], "name": o["name"],
+                                 "kind": o["kind"], "district": task["district"], "longitude": o["longitude"],
+                                 "latitude": o["latitude"], "crs": "WGS-84", "version": 1}
+                       for o in task["outlets"]}
+            devices = [d for o in task["outlets"] for d in o["devices"]]
+            task["registry"] = (outlets, devices)
+        return task["registry"]
+
+    def expected_records(self, sample=64):
+        """Records a whole year holds (every 1608/sample-th task's windows kept plus its
+        on-demand forms, scaled to all tasks): what 100 % means."""
+        from tasks.domain.obligations import due
+        picked = self.tasks[::max(1, TASKS // sample)]
         total = 0.0
-        for task in self.tasks[:n_tasks]:
-            for o in task["outlets"]:
-                per = {"wastewater": 365 + 52 + 12, "flue_gas": 365 + 52 + 4}[o["kind"]]
-                total += per * (1 - (RATES["sloppy_miss"] if task["sloppy"] else RATES["miss"]))
-                total += sum(RATES["on_demand_per_year"][o["kind"]].values())
-        return total
+        for task in picked:
+            windows = len(due(task, date(YEAR, 1, 1), date(YEAR, 12, 31), *self.registry_of(task)))
+            miss = RATES["sloppy_miss"] if task["sloppy"] else RATES["miss"]
+            paused = RATES["pause_days"] / DAYS if task["sloppy"] else 0
+            total += windows * (1 - miss) * (1 - paused)
+            total += sum(sum(RATES["on_demand_per_year"][o["kind"]].values()) for o in task["outlets"]) * (1 - paused)
+        return total * TASKS / len(picked)
 
 
 # ---------------------------------------------------------------------- the events
@@ -223,7 +239,9 @@ class Producers:
         from registry.usecases.institutions import snapshot as institution_snapshot
         from services.fieldrecords.tests.form_samples import sample_content
         from tasks.usecases.om_tasks import snapshot as task_snapshot
+        from tasks.usecases.obligations import occurrence_data
         from tasks.usecases.reports import view as report_view
+        self.occurrence_data = occurrence_data
         self.record_fact, self.confirmation_fact, self.report_view = record_fact, confirmation_fact, report_view
         self.institution_snapshot, self.task_snapshot = institution_snapshot, task_snapshot
         self.evaluate, self.sample_content = evaluate, sample_content
@@ -253,76 +271,76 @@ class Producers:
 
 
 class Year:
-    """The events of the year for a range of tasks, in time order, one day at a time."""
+    """The events of the year for tasks lo..hi-1, in time order, one day at a time. What tasks
+    owes is its own domain's answer (obligations.due: the plan's windows and the standard's
+    defaults where the plan is silent); each window is decided as tasks' sweep decides it, shortly
+    after it closes, from the records performed in it that were not voided by then."""
+
+    DECIDED_AT = 2.05      # hours after Shanghai midnight: tasks' grace (2 h) and its 5-minute sweep
 
     def __init__(self, city, producers, lo, hi):
-        from tasks.domain.occurrences import occurrences
+        from tasks.domain.obligations import due
         self.city, self.p, self.lo, self.hi = city, producers, lo, hi
-        self.pending = []          # heap of (at, seq, event) beyond the day being made
-        self.due = {}              # (task index, day index) -> windows to be done that day
+        self.pending = []          # heap of (at, seq, event or a callable making it then)
         self.seq = 0
         self.counts = Counter()
-        self.windows = {}          # task index -> {day index: [Occurrence]}
+        self.todo = {}             # (task index, day index) -> [(outlet, form kind, obligation)]
+        self.done = defaultdict(list)   # obligation id -> [(record id, voided at or None)]
+        self.windows = {}          # task index -> {day index: [Obligation]}
         start, end = date(YEAR, 1, 1), date(YEAR, 12, 31)
         for task in city.tasks[lo:hi]:
             by_day = defaultdict(list)
-            for occ in occurrences(task, start, end):
-                by_day[(occ.window_start - start).days].append(occ)
+            for ob in due(task, start, end, *city.registry_of(task)):
+                by_day[(ob.window_start - start).days].append(ob)
             self.windows[task["index"]] = by_day
 
     def _at(self, at, event):
         self.seq += 1
         heapq.heappush(self.pending, (at, self.seq, event))
-        self.counts[event["type"]] += 1
 
     def __iter__(self):
         yield from self._registry()
         start = date(YEAR, 1, 1)
-        horizon = datetime.combine(date(YEAR + 1, 3, 1), dtime(0), tzinfo=timezone.utc)
         for d in range(DAYS):
             day = start + timedelta(days=d)
             for task in self.city.tasks[self.lo:self.hi]:
                 self._day(task, d, day)
-            end_of_day = local(day + timedelta(days=1), 0)
-            while self.pending and self.pending[0][0] < end_of_day:
-                yield heapq.heappop(self.pending)[2]
-        while self.pending and self.pending[0][0] < horizon:
-            yield heapq.heappop(self.pending)[2]
-        self.pending.clear()
+            yield from self._until(local(day + timedelta(days=1), 0))
+        yield from self._until(datetime.max.replace(tzinfo=timezone.utc))
 
-    # -- registry and tasks state, before the year
+    def _until(self, end):
+        while self.pending and self.pending[0][0] < end:
+            item = heapq.heappop(self.pending)[2]
+            event = item() if callable(item) else item
+            self.counts[event["type"]] += 1
+            yield event
+
+    # -- registry and task state, before the year
     def _registry(self):
         at = local(date(YEAR, 1, 1), -48)
-        seen = set()
-        registry = {"account_id": "a-admin", "username": "admin", "roles": ["sysadmin"]}
+        admin = {"account_id": "a-admin", "username": "admin", "roles": ["sysadmin"]}
         for task in self.city.tasks[self.lo:self.hi]:
             inst = task["institution"]
-            if inst["id"] not in seen and not self._fed_before(inst):
-                seen.add(inst["id"])
-                snap = self.p.institution_snapshot({k: v for k, v in inst.items() if k not in ("voiding", "index")}
-                                                   | {"staff": [{k: v for k, v in s.items() if k != "risky"}
-                                                                for s in inst["staff"]]})
+            if self.city.first_task[inst["id"]] == task["index"]:   # fed with its first task
+                doc = {k: v for k, v in inst.items() if k not in ("voiding", "index")}
+                doc["staff"] = [{k: v for k, v in s.items() if k != "risky"} for s in inst["staff"]]
                 yield self._count(envelope("institution.published", "registry", inst["id"],
-                                           {"institution": snap}, at, registry))
+                                           {"institution": self.p.institution_snapshot(doc)}, at, admin))
+            outlets, devices = self.city.registry_of(task)
             ent = {"id": task["enterprise_id"], "name": task["enterprise_name"], "district": task["district"],
                    "credit_code": f"91310100{task['index']:010d}", "self_operating": False, "version": 1}
             yield self._count(envelope("enterprise.registered", "registry", ent["id"], {"enterprise": to_wire(ent)},
-                                       at, registry))
-            for o in task["outlets"]:
-                outlet = {"id": o["id"], "enterprise_id": task["enterprise_id"], "name": o["name"], "kind": o["kind"],
-                          "district": task["district"], "longitude": o["longitude"], "latitude": o["latitude"],
-                          "crs": "WGS-84", "version": 1}
-                yield self._count(envelope("outlet.added", "registry", o["id"], {"outlet": to_wire(outlet)}, at,
-                                           registry))
+                                       at, admin))
+            for o in outlets.values():
+                yield self._count(envelope("outlet.added", "registry", o["id"], {"outlet": to_wire(o)}, at, admin))
+            for dev in devices:
+                yield self._count(envelope("device.registered", "registry", dev["id"], {"device": to_wire(dev)}, at,
+                                           admin))
             snap = self.p.task_snapshot(None, {k: task[k] for k in ("id", "name", "institution_id", "enterprise_id",
                                                                      "contract_id", "district", "status", "start",
                                                                      "end", "outlet_ids", "staff_ids", "device_ids",
                                                                      "plan", "version")})
             yield self._count(envelope("task.changed", "tasks", task["id"], {"task": snap}, at + timedelta(hours=1)))
-
-    def _fed_before(self, inst):
-        """An institution owns a task of an earlier share: it was fed then."""
-        return self.city.first_task[inst["id"]] < self.lo
 
     def _count(self, event):
         self.counts[event["type"]] += 1
@@ -334,43 +352,33 @@ class Year:
         paused = task["pause"] and task["pause"][0] <= d < task["pause"][1]
         miss = RATES["sloppy_miss"] if task["sloppy"] else RATES["miss"]
         outlets = {o["id"]: o for o in task["outlets"]}
-        for occ in self.windows[task["index"]].get(d, ()):
-            length = (occ.window_end - occ.window_start).days + 1
+        for ob in self.windows[task["index"]].get(d, ()):
+            self._at(local(ob.window_end + timedelta(days=1), self.DECIDED_AT), lambda t=task, o=ob: self._decided(t, o))
+            length = (ob.window_end - ob.window_start).days + 1
             if paused or rng.random() < miss:
-                self._missed(task, occ)
                 continue
             # Early in the window more often: people do the work when it falls due.
-            on = occ.window_start + timedelta(days=min(length - 1, int(rng.random() ** 2 * length)))
-            self.due.setdefault((task["index"], (on - date(YEAR, 1, 1)).days), []).append(
-                (outlets[occ.outlet_id], occ.form_kind, occ))
-        todo = self.due.pop((task["index"], d), [])
+            on = ob.window_start + timedelta(days=min(length - 1, int(rng.random() ** 2 * length)))
+            self.todo.setdefault((task["index"], (on - date(YEAR, 1, 1)).days), []).append(
+                (outlets[ob.outlet_id], ob.form_kind, ob))
+        todo = self.todo.pop((task["index"], d), [])
         if not paused:
             for o in task["outlets"]:
                 for kind, per_year in RATES["on_demand_per_year"][o["kind"]].items():
                     for _ in range(_poisson(rng, per_year / DAYS)):
                         todo.append((o, kind, None))
-        for n, (outlet, kind, occ) in enumerate(todo):
-            self._record(rng, task, day, n, outlet, kind, occ)
+        for n, (outlet, kind, ob) in enumerate(todo):
+            self._record(rng, task, day, n, outlet, kind, ob)
 
-    def _missed(self, task, occ):
-        at = local(occ.window_end + timedelta(days=1), 0.25)
-        self._at(at, envelope("occurrence.missed", "tasks", occ.id,
-                              {"occurrence": self._occurrence(task, occ)}, at))
-        if occ.form_kind in REPORT_FOR_FORM:
-            self._report_missing(task, occ, occ.window_end)
+    def _decided(self, task, ob):
+        """occurrence.fulfilled / occurrence.missed as tasks' sweep announces it (its own data)."""
+        at = local(ob.window_end + timedelta(days=1), self.DECIDED_AT)
+        ids = sorted(rid for rid, voided in self.done.pop(ob.id, ()) if voided is None or voided > at)
+        data = self.p.occurrence_data(task, ob, ids, self.city.registry_of(task)[0])
+        return envelope("occurrence.fulfilled" if ids else "occurrence.missed", "tasks", ob.id,
+                        {"occurrence": data}, at)
 
-    def _occurrence(self, task, occ, record_id=None):
-        due = occ.window_end
-        out = {"id": occ.id, "plan_item_id": occ.plan_item_id, "task_id": task["id"],
-               "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
-               "district": task["district"], "outlet_id": occ.outlet_id, "form_kind": occ.form_kind,
-               "window_start": occ.window_start.isoformat(), "window_end": occ.window_end.isoformat(),
-               "due_date": due.isoformat(), "source": "plan"}
-        if record_id:
-            out["record_id"] = record_id
-        return out
-
-    def _record(self, rng, task, day, n, outlet, kind, occ):
+    def _record(self, rng, task, day, n, outlet, kind, ob):
         inst = task["institution"]
         person = rng.choice(task["staff"])
         performed = local(day, 8.5 + rng.random() * 9)
@@ -380,10 +388,10 @@ class Year:
         hours = None
         if kind == "fg_fault_repair":
             slow = RATES["slow_fault"]
-            arrive = rng.uniform(8.5, 20) if rng.random() < slow["arrive"] else rng.uniform(0.5, 7.5)
-            fix = rng.uniform(25, 80) if rng.random() < slow["fix"] else rng.uniform(arrive + 0.5, 23.5)
-            hours = (arrive, max(fix, arrive + 0.5))
-            submitted = max(submitted, performed - timedelta(hours=arrive - hours[1]) + timedelta(minutes=15))
+            arrive = rng.uniform(24.5, 40) if rng.random() < slow["arrive"] else rng.uniform(0.5, 20)
+            fix = rng.uniform(arrive + 8, 90) if rng.random() < slow["fix"] else rng.uniform(arrive + 0.5, arrive + 6)
+            hours = (arrive, fix)
+            submitted = max(submitted, performed + timedelta(hours=fix - arrive, minutes=15))
         judged, used = self.p.judged(kind, self.city.devices[outlet["kind"]], passing, performed, hours)
         devices = [d for d in outlet["devices"] if d["id"].split("-", 1)[1] in used]
         flags = []
@@ -392,6 +400,7 @@ class Year:
             flags.append({"code": code, "label": CHECKIN_FLAGS[code]})
         filer = {"account_id": digest("acct", person["id"]), "username": f"yw{person['id'][:8]}",
                  "staff_id": person["id"], "name": person["name"]}
+        where = {"lng": outlet["longitude"], "lat": outlet["latitude"]}
         record = {"id": record_id, "number": f"YW{YEAR}{task['index']:04d}{(day - date(YEAR, 1, 1)).days:03d}{n:02d}",
                   "task_id": task["id"], "institution_id": task["institution_id"], "enterprise_id": task["enterprise_id"],
                   "enterprise_name": task["enterprise_name"], "district": task["district"], "outlet_id": outlet["id"],
@@ -403,26 +412,23 @@ class Year:
                                                      "factor_code", "unit", "range_lower", "range_upper")}
                               for d in devices],
                   "device_ids": [d["id"] for d in devices],
-                  "check_in": {"at": performed, "stage": "start", "wgs84": {"lng": outlet["longitude"],
-                                                                            "lat": outlet["latitude"]},
-                               "distance_m": 12.0, "accuracy_m": 15.0, "flags": []},
-                  "check_out": {"at": submitted, "stage": "end", "wgs84": {"lng": outlet["longitude"],
-                                                                           "lat": outlet["latitude"]},
-                                "distance_m": 9.0, "accuracy_m": 12.0, "flags": []},
+                  "check_in": {"at": performed, "stage": "start", "wgs84": where, "distance_m": 12.0,
+                               "accuracy_m": 15.0, "flags": []},
+                  "check_out": {"at": submitted, "stage": "end", "wgs84": where, "distance_m": 9.0,
+                                "accuracy_m": 12.0, "flags": []},
                   "flags": flags, "status": "submitted"}
         actor = {"account_id": filer["account_id"], "username": filer["username"], "roles": ["field_staff"],
                  "name": person["name"]}
         self._at(submitted, envelope("record.submitted", "fieldrecords", record_id,
                                      {"record": self.p.record_fact(record)}, submitted, actor))
-        if occ is not None:
-            at = submitted + timedelta(seconds=2)
-            self._at(at, envelope("occurrence.fulfilled", "tasks", occ.id,
-                                  {"occurrence": self._occurrence(task, occ, record_id)}, at))
-            if kind in REPORT_FOR_FORM:
-                self._report(rng, task, occ, record_id, day)
-        self._confirmation(rng, task, inst, record)
+        voided = self._confirmation(rng, task, inst, record)
+        if ob is not None:
+            self.done[ob.id].append((record_id, voided))
+        if kind in REPORT_FOR_FORM:
+            self._report(rng, task, record, day)
 
     def _confirmation(self, rng, task, inst, record):
+        """Confirmation's events for the record; the time it was voided, if it was."""
         day = record["performed_on"]
         copy_ = {k: record.get(k) for k in ("id", "number", "task_id", "institution_id", "enterprise_id",
                                              "enterprise_name", "district", "outlet_id", "outlet_name",
@@ -441,7 +447,7 @@ class Year:
             self._at(at, envelope("record.confirmation_overdue", "confirmation", record["id"],
                                   {"record": self.p.confirmation_fact(copy_, self.p.deadline)}, at))
             if rng.random() >= RATES["confirmed_after_overdue"]:
-                return
+                return None
             confirmed = local(the_day + timedelta(days=rng.randint(1, 5)), 9 + rng.random() * 9)
         else:
             confirmed = max(record["submitted_at"] + timedelta(minutes=10), local(the_day, 16 + rng.random() * 7.5))
@@ -463,43 +469,49 @@ class Year:
         self._at(reviewed, envelope("record.voided" if void else "record.review_confirmed", "confirmation",
                                     record["id"], {"record": self.p.confirmation_fact(copy_, self.p.deadline),
                                                    "act": act}, reviewed, reviewer))
+        return reviewed if void else None
 
-    def _report(self, rng, task, occ, record_id, performed_on):
-        issued = performed_on + timedelta(days=rng.randint(2, 10))
+    def _report(self, rng, task, record, performed_on):
+        """The report a comparison or periodic check expects: on time, late, or missing (tasks
+        announces report.missing the day after the obligation's deadline) and maybe late after."""
+        from tasks.domain.obligations import report_obligation
+        ob = report_obligation(record["id"], record["form_kind"], performed_on, 5)
+        issued = performed_on + timedelta(days=rng.randint(0, 3))
         due = working_deadline(issued, 5)
         r = rng.random()
         if r < RATES["report_missing"]:
-            self._report_missing(task, occ, issued)
-            if rng.random() >= RATES["missing_then_uploaded"]:
-                return
-            uploaded_on = due.date + timedelta(days=rng.randint(3, 40))
+            uploaded_on = None if rng.random() >= RATES["missing_then_uploaded"] else \
+                ob.due_date + timedelta(days=rng.randint(3, 40))
         elif r < RATES["report_missing"] + RATES["report_late"]:
             uploaded_on = due.date + timedelta(days=rng.randint(1, 20))
         else:
-            uploaded_on = issued + timedelta(days=rng.randint(0, (due.date - issued).days))
+            uploaded_on = issued + timedelta(days=rng.randint(0, max(0, (due.date - issued).days - 1)))
+        if uploaded_on is None or uploaded_on > ob.due_date:
+            at = local(ob.due_date + timedelta(days=1), 0.1)
+            data = {"id": ob.id, "task_id": task["id"], "institution_id": task["institution_id"],
+                    "enterprise_id": task["enterprise_id"], "outlet_id": record["outlet_id"],
+                    "district": task["district"], "report_kind": ob.report_kind, "form_kind": ob.form_kind,
+                    "record_id": ob.record_id, "issued_on": ob.issued_on.isoformat(),
+                    "due_date": ob.due_date.isoformat(), "due_provisional": ob.due_provisional}
+            self._at(at, envelope("report.missing", "tasks", ob.id, {"report_obligation": data}, at))
+        if uploaded_on is None:
+            return
         at = local(uploaded_on, 9 + rng.random() * 8)
         inst = task["institution"]
-        kind = REPORT_FOR_FORM[occ.form_kind]
         admin = {"account_id": digest("acct", inst["id"], "admin"), "username": f"jg{inst['index']:03d}",
                  "roles": ["institution_admin"]}
-        report = {"id": digest("report", occ.id, task["id"]), "number": f"BG{YEAR}{digest(occ.id, n=10)}",
-                  "kind": kind, "task_id": task["id"], "plan_item_id": occ.plan_item_id,
-                  "obligation_id": occ.id, "performed_on": performed_on, "issued_on": issued,
-                  "record_ids": [record_id], "description": None, "institution_id": task["institution_id"],
+        late = working_days_between(due.date, uploaded_on) if uploaded_on > due.date else 0
+        report = {"id": digest("report", record["id"]), "number": f"BG{YEAR}{digest(record['id'], n=10)}",
+                  "kind": ob.report_kind, "task_id": task["id"], "performed_on": performed_on, "issued_on": issued,
+                  "record_ids": [record["id"]], "description": None, "institution_id": task["institution_id"],
                   "enterprise_id": task["enterprise_id"], "district": task["district"], "task_name": task["name"],
-                  "file_id": digest("file", occ.id), "file_name": "report.pdf", "content_type": "application/pdf",
-                  "size": 183_214, "sha256": digest("sha", occ.id, n=64) * 2, "due": due.date,
+                  "file_id": digest("file", record["id"]), "file_name": "report.pdf", "content_type": "application/pdf",
+                  "size": 183_214, "sha256": digest("sha", record["id"], n=32) * 2, "due": due.date,
                   "due_provisional": due.provisional, "late": uploaded_on > due.date, "uploaded_at": at,
-                  "uploaded_by": admin}
+                  "uploaded_by": admin, "obligation_id": ob.id, "obligation_ids": [ob.id],
+                  "due_date": due.date.isoformat(), "late_working_days": late}
         self._at(at, envelope("report.uploaded", "tasks", report["id"],
                               {"report": self.p.report_view(to_document(report))}, at, admin))
-
-    def _report_missing(self, task, occ, issued_or_window_end):
-        due = working_deadline(issued_or_window_end, 5).date
-        at = local(due + timedelta(days=1), 0.3)
-        obligation = {**self._occurrence(task, occ), "id": occ.id, "report_kind": REPORT_FOR_FORM[occ.form_kind],
-                      "due_date": due.isoformat()}
-        self._at(at, envelope("report.missing", "tasks", occ.id, {"report_obligation": obligation}, at))
 
 
 def _poisson(rng, lam):
