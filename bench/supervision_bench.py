@@ -38,6 +38,7 @@ import bisect
 import copy
 import hashlib
 import heapq
+import json
 import math
 import os
 import random
@@ -522,3 +523,377 @@ def _poisson(rng, lam):
         if p <= limit:
             return k
         k += 1
+
+
+# ---------------------------------------------------------------------- the service
+
+class QueryLog:
+    """The service's database, which notes the shape of every query while `on` (collection,
+    operation, filter keys and operators, sort), one example each, for the plans at the end."""
+
+    OPS = ("find", "find_one", "count_documents", "update_one", "update_many", "delete_one", "delete_many",
+           "find_one_and_update", "replace_one", "aggregate")
+
+    def __init__(self, db):
+        self._db, self.on, self.seen = db, False, {}
+
+    def __getitem__(self, name):
+        return _Logged(self._db[name], name, self) if self.on else self._db[name]
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+class _Logged:
+    def __init__(self, col, name, log):
+        self._col, self._name, self._log = col, name, log
+
+    def __getattr__(self, attr):
+        real = getattr(self._col, attr)
+        if attr not in QueryLog.OPS:
+            return real
+
+        def call(*args, **kwargs):
+            filter_ = args[0] if args else kwargs.get("filter", {})
+            sort = kwargs.get("sort")
+            result = real(*args, **kwargs)
+            if attr == "find":
+                return _LoggedCursor(result, self, filter_)
+            self._note(attr, filter_, sort)
+            return result
+        return call
+
+    def _note(self, op, filter_, sort):
+        key = (self._name, op, repr(_shape(filter_)), repr(sort))
+        self._log.seen.setdefault(key, (self._name, op, filter_, sort))
+
+
+class _LoggedCursor:
+    """A find's cursor: its sort is known once sort() was called, so the query is noted when
+    the cursor is first read."""
+
+    def __init__(self, cursor, logged, filter_):
+        self._cursor, self._logged, self._filter, self._sort, self._noted = cursor, logged, filter_, None, False
+
+    def sort(self, *args, **kwargs):
+        self._sort = args[0] if args and isinstance(args[0], list) else list(args) or kwargs
+        self._cursor.sort(*args, **kwargs)
+        return self
+
+    def limit(self, n):
+        self._cursor.limit(n)
+        return self
+
+    def __iter__(self):
+        if not self._noted:
+            self._logged._note("find", self._filter, self._sort)
+            self._noted = True
+        return iter(self._cursor)
+
+    def __getattr__(self, attr):
+        return getattr(self._cursor, attr)
+
+
+def _shape(value):
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value and isinstance(value[0], dict) else "[…]"
+    return "?"
+
+
+def _routes(service_class):
+    """{(source, event type): [handler names]}: the service's nameko event handlers, as the broker
+    would route events to them."""
+    from nameko.events import EventHandler
+    out = defaultdict(list)
+    for name in dir(service_class):
+        method = getattr(service_class, name, None)
+        for ep in getattr(method, "nameko_entrypoints", ()) or ():
+            if isinstance(ep, EventHandler):
+                out[(ep.source_service, ep.event_type)].append(name)
+    return out
+
+
+class Credit:
+    """The credit service's worker as nameko would make it for one event, without the broker: its
+    handlers called with the event, its own store, a clock at the event's time, and its emitter
+    writing credit's events to its outbox (counted, not sent)."""
+
+    def __init__(self, db):
+        from credit.service import CreditService
+        from emss_common.nameko_deps import Emitter
+        self.log = QueryLog(db)
+        self.clock = FrozenClock(datetime(YEAR, 1, 1, tzinfo=timezone.utc))
+        self.emitted = Counter()
+        self.svc = CreditService()
+        self.svc.db, self.svc.clock, self.svc.config = self.log, self.clock, {}
+        self.svc.events = Emitter("credit", self.svc, lambda type_, event: self.emitted.update([type_]),
+                                  "db", "clock")
+        self.routes = _routes(CreditService)
+        self.unrouted, self.failures = Counter(), []
+
+    def ctx(self):
+        from emss_common.context import Context
+        return Context(self.svc.db, self.clock, self.svc.events, self.svc.config)
+
+    def ingest(self, event):
+        """Every handler the event is routed to; the seconds spent in them."""
+        handlers = self.routes.get((event["source"], event["type"]))
+        if not handlers:
+            self.unrouted[event["type"]] += 1
+            return 0.0
+        self.clock.set(event["occurred_at"])
+        t = time.perf_counter()
+        for name in handlers:
+            try:
+                getattr(self.svc, name)(event)
+            except Exception as exc:   # kept for retry by the service (redelivery); counted here
+                self.failures.append((event["type"], repr(exc)))
+        return time.perf_counter() - t
+
+    def tick(self):
+        """The time-based checks (idle tasks, follow-ups whose hours are over), as the timer runs them."""
+        from credit.usecases.engine import Engine
+        Engine(self.ctx()).tick()
+
+    def sweep(self, start, end, at):
+        """A regulator's sweep over [start, end], advanced slice by slice to its end; the job."""
+        from credit.usecases import sweeps
+        from emss_common.actor import Actor
+        self.clock.set(at)
+        regulator = Actor.from_dict({"account_id": "a-city", "username": "city", "roles": ["regulator"],
+                                     "district": "全市"})
+        job = sweeps.start_sweep(self.ctx(), regulator, {"start": start.isoformat(), "end": end.isoformat()})
+        while job["status"] != "done":
+            job = sweeps.advance(self.ctx())
+        return job
+
+
+def indexes_declared():
+    """The indexes credit's Store creates at start; the facts' and sweeps' own declarations are
+    added where the service does not merge them yet (named in the output)."""
+    from credit.service import CreditService
+    from credit.usecases import facts, sweeps
+    from emss_common.store import merge_indexes
+    declared = CreditService.db.indexes
+    missing = {c: specs for part in (facts.INDEXES, sweeps.INDEXES) for c, specs in part.items() if c not in declared}
+    return merge_indexes(declared, missing), sorted(missing)
+
+
+def wire(event):
+    """The event as a handler receives it from the broker (JSON)."""
+    return json.loads(json.dumps(event, ensure_ascii=False))
+
+
+def store_mb(db, server):
+    if server is not None:
+        out = subprocess.run(["du", "-sk", server.storage_path], capture_output=True, text=True).stdout
+        return int(out.split()[0]) / 1024 if out else float("nan")
+    try:
+        stats = db.command("dbStats")
+        return (stats.get("dataSize", 0) + stats.get("indexSize", 0)) / 2 ** 20
+    except Exception:
+        return float("nan")
+
+
+def warnings_by_rule(db):
+    counts = Counter()
+    for w in db["warnings"].find({}, {"_id": 0, "rule": 1, "status": 1}):
+        counts[w["rule"]] += 1
+    return counts
+
+
+def fit(shares, values):
+    """Least squares on log-log: (slope, value at 100 %). With one point, linear growth is assumed."""
+    pts = [(math.log(s), math.log(v)) for s, v in zip(shares, values) if v > 0]
+    if len(pts) < 2:
+        return 1.0, values[-1] / shares[-1] if pts else float("nan")
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    slope = sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else 1.0
+    return slope, math.exp(my + slope * (0 - mx))
+
+
+def explain_all(db, seen):
+    """Each noted query shape explained on the final data: (collection, op, shape, indexes, scans)."""
+    from tests.query_plans import index_names, stages, winning_plan
+    out = []
+    for (name, op, shape, _), (_, _, filter_, sort) in sorted(seen.items()):
+        if op == "aggregate":
+            out.append((name, op, "pipeline", "—", "not explained (aggregate)"))
+            continue
+        cursor = db[name].find(filter_ or {})
+        if sort:
+            cursor = cursor.sort(list(sort.items()) if isinstance(sort, dict) else sort)
+        try:
+            plan = winning_plan(cursor.explain())
+        except Exception as exc:
+            out.append((name, op, shape, "—", f"explain failed: {exc!r}"[:80]))
+            continue
+        kinds = [s["stage"] for s in stages(plan)]
+        names = [n for n in index_names(plan) if n]
+        out.append((name, op, shape, ", ".join(dict.fromkeys(names)) or "—",
+                    "COLLECTION SCAN" if "COLLSCAN" in kinds else ("+ in-memory sort" if "SORT" in kinds else "")))
+    return out
+
+
+def main():
+    from emss_common.store import client_for, ensure_indexes
+    from emss_common.storeserver import StoreServer, free_port
+    began = time.monotonic()
+    print("Supervision benchmark: the credit service's ingestion (its own event handlers: processed-event claim,")
+    print("fact keeping, the rules each fact concerns, warnings written with their events to its outbox) and its")
+    print("full-year sweep, against the store over the wire. Not the broker: events are handed to the handlers")
+    print("directly and credit's own events are counted in its outbox, not relayed.")
+    print("load average (1/5/15 min): %.1f %.1f %.1f on %d cores; budget %.0f s; shares %s; seed %d" % (
+        *os.getloadavg(), os.cpu_count(), BUDGET, ",".join(f"{s:g}" for s in SHARES), SEED))
+    server, tmp = None, None
+    uri = os.environ.get("MONGO_URI")
+    if not uri:
+        tmp = tempfile.mkdtemp(prefix="emss-supervision-bench-")
+        server = StoreServer(os.path.join(tmp, "data"), port=free_port(), log_path=os.path.join(tmp, "store.log")).start()
+        uri = server.uri
+    print(f"store: {'SecantusDB started by the bench (fsync on every acknowledged write)' if server else uri}")
+    try:
+        run(client_for(uri), server, began)
+    finally:
+        if server is not None:
+            server.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(client, server, began):
+    from emss_common.store import ensure_indexes
+    client.drop_database("emss_credit_bench")
+    db = client["emss_credit_bench"]
+    declared, added = indexes_declared()
+    ensure_indexes(db, declared)
+    if added:
+        print(f"note: credit's Store does not declare {', '.join(added)} yet; the bench creates their indexes "
+              "as facts.py / sweeps.py declare them")
+    city = City(SEED)
+    producers = Producers()
+    outlets = sum(len(t["outlets"]) for t in city.tasks)
+    staff = sum(len(i["staff"]) for i in city.institutions)
+    print(f"city: {INSTITUTIONS} institutions ({staff} staff), {TASKS} tasks, {outlets} outlets; a whole year "
+          f"({YEAR}) holds ≈ {city.expected_records():,.0f} records (estimated from every 25th task)")
+    credit = Credit(db)
+    facts_routes = [t for t in ("record.submitted", "record.enterprise_confirmed", "occurrence.missed", "report.uploaded")
+                    if not any(k[1] == t for k in credit.routes)]
+    if facts_routes:
+        print(f"WARNING: credit has no handler for {', '.join(facts_routes)}: those events are counted, not ingested")
+    print()
+    print(f"{'share':>6} {'tasks':>5} {'records':>9} {'facts':>10} {'ingest s':>9} {'facts/s':>8} {'ms/fact':>8} "
+          f"{'sweep s':>8} {'subjects':>9} {'tick s':>7} {'warnings':>9} {'store MB':>9}")
+    rows, done_tasks, per_type = [], 0, defaultdict(lambda: [0, 0.0])
+    cum = Counter()
+    for share in SHARES:
+        n = city.share_tasks(share)
+        if n <= done_tasks:
+            continue
+        elapsed = time.monotonic() - began
+        if rows:
+            last = rows[-1]
+            wall_per_task = last["wall_ingest"] / last["new_tasks"]
+            guess = wall_per_task * (n - done_tasks) + (last["sweep_s"] + last["tick_s"]) * n / last["tasks"]
+            if elapsed + guess > BUDGET:
+                print(f"{share * 100:5.1f}% not started: ≈ {guess:.0f} s more would pass the budget "
+                      f"({elapsed:.0f} s spent of {BUDGET:.0f} s)")
+                break
+        credit.log.on = not rows      # the first share's queries are noted for the plans
+        year = Year(city, producers, done_tasks, n)
+        t_wall, ingest, count, over = time.monotonic(), 0.0, 0, False
+        for event in year:
+            event = wire(event)
+            spent = credit.ingest(event)
+            ingest += spent
+            count += 1
+            pt = per_type[event["type"]]
+            pt[0] += 1
+            pt[1] += spent
+            if count % 2000 == 0 and time.monotonic() - began > BUDGET * 1.1:
+                over = True
+                break
+        if over:
+            print(f"{share * 100:5.1f}% stopped after {count:,} facts: past the budget; not counted")
+            break
+        wall_ingest = time.monotonic() - t_wall
+        cum.update(year.counts)
+        horizon = datetime(YEAR + 1, 3, 1, tzinfo=timezone.utc)
+        credit.clock.set(horizon)
+        t = time.perf_counter()
+        credit.tick()
+        tick_s = time.perf_counter() - t
+        t = time.perf_counter()
+        job = credit.sweep(date(YEAR, 1, 1), date(YEAR, 12, 31), horizon)
+        sweep_s = time.perf_counter() - t
+        credit.log.on = False
+        total_ingest = (rows[-1]["ingest_cum"] if rows else 0.0) + ingest
+        total_facts = (rows[-1]["facts"] if rows else 0) + count
+        wcount = warnings_by_rule(db)
+        row = {"share": share, "tasks": n, "new_tasks": n - done_tasks, "records": cum["record.submitted"],
+               "facts": total_facts, "step_facts": count, "step_ingest": ingest, "ingest_cum": total_ingest,
+               "wall_ingest": wall_ingest, "sweep_s": sweep_s, "subjects": job["done"], "tick_s": tick_s,
+               "sweep_raised": job.get("raised", 0), "warnings": sum(wcount.values()), "by_rule": wcount,
+               "store": store_mb(db, server)}
+        rows.append(row)
+        done_tasks = n
+        print(f"{share * 100:5.1f}% {n:>5} {row['records']:>9,} {total_facts:>10,} {total_ingest:>9.1f} "
+              f"{count / ingest if ingest else float('nan'):>8.0f} {1000 * ingest / max(count, 1):>8.2f} "
+              f"{sweep_s:>8.1f} {job['done']:>9,} {tick_s:>7.1f} {row['warnings']:>9,} {row['store']:>9.0f}",
+              flush=True)
+    if not rows:
+        print("no share fitted the budget")
+        return
+    report(rows, per_type, cum, credit, city)
+
+
+def report(rows, per_type, cum, credit, city):
+    last = rows[-1]
+    print()
+    print("facts/s is of that share's step (the tasks it added, with the store holding the shares before it);")
+    print("ingest s is cumulative; sweep s is the regulator's sweep over the whole year (start + every slice);")
+    print("tick s is one run of the time-based checks at the year's end; subjects: what the sweep judged.")
+    print()
+    print(f"Facts of the largest share ({last['share'] * 100:g} %), by event type (mean ms in credit's handlers):")
+    for type_, (n, s) in sorted(per_type.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {type_:<30} {n:>9,}  {1000 * s / n:7.2f} ms  {100 * s / sum(v[1] for v in per_type.values()):5.1f} %")
+    if credit.unrouted:
+        print(f"  not routed to any credit handler: {dict(credit.unrouted)}")
+    if credit.failures:
+        print(f"  handler failures: {len(credit.failures)}; first: {credit.failures[0]}")
+    print(f"credit's own events written to its outbox: {dict(credit.emitted) or 'none'}")
+    print()
+    print(f"Warnings after the largest share, by rule ({last['warnings']:,}; the last sweep raised "
+          f"{last['sweep_raised']} the incremental path had not):")
+    for rule, n in last["by_rule"].most_common():
+        print(f"  {rule:<32} {n:>7,}")
+    print()
+    shares = [r["share"] for r in rows]
+    print(f"Growth from {shares[0] * 100:g} % to {shares[-1] * 100:g} % of the year (least squares on log-log; "
+          "slope 1 = linear), extrapolated to 100 %:")
+    for label, key, unit in (("ingestion, cumulative", "ingest_cum", "s"), ("full-year sweep", "sweep_s", "s"),
+                             ("time-based tick", "tick_s", "s"), ("facts", "facts", ""), ("store", "store", "MB")):
+        values = [r[key] for r in rows]
+        if any(v != v for v in values):
+            continue
+        slope, at_full = fit(shares, values)
+        shown = " → ".join(f"{v:,.1f}" for v in values)
+        extra = f"  ({at_full / 3600:.1f} h)" if unit == "s" and at_full > 3600 else ""
+        print(f"  {label:<24} {shown:<40} slope {slope:5.2f}   100 % ≈ {at_full:,.0f} {unit}{extra}")
+    steps = [r["step_facts"] / r["step_ingest"] for r in rows if r["step_ingest"]]
+    print(f"  facts/s per step          {' → '.join(f'{v:,.0f}' for v in steps)}")
+    slope, full = fit(shares, [r["ingest_cum"] for r in rows])
+    facts_full = fit(shares, [r["facts"] for r in rows])[1]
+    print(f"  a whole year: ≈ {facts_full:,.0f} facts in ≈ {full / 3600:.1f} h of ingestion "
+          f"(≈ {facts_full / full:,.0f} facts/s on average; a year's facts arrive at ≈ {facts_full / (365 * 86400):.2f}/s)")
+    print()
+    print("Query plans of the queries credit ran in the first share (ingest, tick and sweep), explained on the final data:")
+    for name, op, shape, names, note in explain_all(credit.log._db, credit.log.seen):
+        print(f"  {name:<18} {op:<19} {names:<36} {note:<16} {shape[:110]}")
+
+
+if __name__ == "__main__":
+    main()
