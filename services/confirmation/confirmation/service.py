@@ -12,19 +12,22 @@ from emss_common.actor import Actor
 from emss_common.context import Context
 from emss_common.errors import (Conflict, EmssError, Forbidden, InvalidTransition, NotAuthenticated,
                                 NotFound, ValidationFailed)
-from emss_common.nameko_deps import Outbound, ServiceBase, Store, configured_timer, idempotent, on_events, reconcile_from
+from emss_common.nameko_deps import (ExportsFacts, Outbound, ServiceBase, Store, configured_timer, idempotent, on_events,
+                                     reconcile_from)
 from emss_common.outbound import RECORD_TYPES, from_record_event
 
 from .domain.access import may_view
 from .storage import INDEXES
 from .usecases import acts, records, trips
+from .usecases.exports import EXPORTS
 
 EXPECTED = (EmssError, Forbidden, NotFound, ValidationFailed, Conflict, InvalidTransition, NotAuthenticated)
 
 
-class ConfirmationService(ServiceBase):
+class ConfirmationService(ExportsFacts, ServiceBase):
     name = "confirmation"
-    db = Store("confirmation", INDEXES)
+    db = Store("confirmation", INDEXES, EXPORTS)
+    EXPORTS = EXPORTS   # records with their confirmation state, for credit's reconciliation
     outbound = Outbound()
 
     def _ctx(self):

@@ -9,6 +9,7 @@ incremental path and the sweep call the same `judge_*`, so they find the same.
 from datetime import timedelta
 
 from ..supervision.limits import Limits
+from ..supervision.rules.base import Judged
 from ..supervision.rules.catalogue import BY_CODE, INTEGRITY_RULES
 from ..supervision.rules.done import check_form_kinds
 from . import facts as F
@@ -64,30 +65,37 @@ class Engine:
         return self.apply(rule, rule.judge(facts, self.limits, self.ctx.now))
 
     # ----- judges per subject (shared by the incremental path and the sweep) -----
-    def judge_record(self, rec):
+    def judge_record(self, rec, arriving=False):
         """The rules about one record: fault times, the confirmation deadline, the filer's
         certificate, and the follow-up of a failed check (once its hours are over)."""
         self.run("FAULT_SLOW", {"record": rec})
         self.run("CONFIRMATION_OVERDUE", {"record": rec})
-        self.run("EXPIRED_QUALIFICATION", {"record": rec, "person": F.person(self.db, rec.get("person_id"))})
-        self.judge_followup(rec)
+        self.run("EXPIRED_QUALIFICATION", {"record": rec, "person": F.person(self.db, rec.get("person_id"),
+                                                                           rec.get("institution_id"))})
+        self.judge_followup(rec, may_raise=not arriving)
 
-    def judge_followup(self, rec):
+    def judge_followup(self, rec, may_raise=True):
+        """may_raise False (the failed record itself arriving): only the timer raises a missing
+        follow-up, so a backlog replayed at once is judged with its retests, not before them."""
         if rec.get("form_kind") not in check_form_kinds() or rec.get("passed") is not False or not rec.get("at"):
             return None
+        rule = BY_CODE["FOLLOWUP_MISSING"]
         until = F.aware(rec["at"]) + timedelta(hours=self.limits["FOLLOWUP_HOURS"])
-        judged = self.run("FOLLOWUP_MISSING", {"record": rec, "later": F.records_after(self.db, rec, until)})
-        if judged.findings or judged.cleared or self.ctx.now > until:
+        judged = rule.judge({"record": rec, "later": F.records_after(self.db, rec, until)}, self.limits, self.ctx.now)
+        if not may_raise:
+            judged = Judged(cleared=judged.cleared, reason=judged.reason)
+        self.apply(rule, judged)
+        if judged.findings or judged.cleared:
             # judged for good: the timer need not look at it again
             self.db[F.RECORDS].update_one({"id": rec["id"]}, {"$set": {"followup_open": False}})
         return judged
 
-    def judge_task(self, task_id):
+    def judge_task(self, task_id, open_spells=True):
         task = F.task(self.db, task_id)
         if not task or not task.get("start"):
             return None
         judged = self.run("TASK_IDLE", {"task": task, "days": sorted(task.get("days") or []),
-                                        "raised": task.get("idle_keys") or []})
+                                        "raised": task.get("idle_keys") or [], "open_spells": open_spells})
         F.note_idle_keys(self.db, task_id, [f.key for f in judged.findings], judged.cleared)
         return judged
 
@@ -123,15 +131,15 @@ class Engine:
 
     def judge_report(self, report):
         self.run("REPORT_LATE", {"report": report, "task": F.task(self.db, report.get("task_id"))})
-        if report.get("obligation_id"):
-            ob = F.outcome(self.db, report["obligation_id"])
+        for obligation_id in report.get("obligation_ids") or ():
+            ob = F.outcome(self.db, obligation_id)
             if ob is not None:
                 self.judge_outcome(ob)
 
     # ----- incremental: one fact -----
     def on_record(self, fact, source):
         rec, changed = F.keep_record(self.db, fact, source)
-        self.judge_record(rec)
+        self.judge_record(rec, arriving=True)
         if rec.get("passed") is True and rec.get("form_kind") in check_form_kinds() and rec.get("at"):
             # a passing check may be the follow-up of failed ones before it
             since = F.aware(rec["at"]) - timedelta(hours=self.limits["FOLLOWUP_HOURS"])
@@ -142,38 +150,43 @@ class Engine:
         for flag in changed.get("flags") or []:
             self.judge_flag_month(f"{flag}|{rec['person_id']}|{rec['month']}")
         if changed.get("new") and rec.get("task_id"):
-            self.judge_task(rec["task_id"])   # a record filed late may end an idle spell
-        return rec
+            self.judge_task(rec["task_id"], open_spells=False)   # a record filed late may end a spell
+        return rec, changed
 
     def on_outcome(self, event_type, fact, at):
+        """occurrence.missed / occurrence.fulfilled / report.missing; True when the copy changed."""
         kind, status = F.OUTCOME_STATUS[event_type]
-        F.keep_outcome(self.db, kind, status, fact, at)
-        out = F.outcome(self.db, fact["id"])
-        self.judge_outcome(out)
-        return out
+        return self._outcome(F.keep_outcome(self.db, kind, status, fact, at), fact)
 
     def on_outcome_fact(self, fact, at):
-        """A fact of tasks' outcomes export (it carries kind and status itself)."""
-        F.keep_outcome(self.db, fact.get("kind"), fact.get("status"), fact, at)
+        """A fact of tasks' outcomes export: {id, type, decided_at, occurrence | report_obligation}."""
+        key = "occurrence" if fact.get("occurrence") else "report_obligation"
+        return self.on_outcome(fact["type"], fact[key], at)
+
+    def _outcome(self, kept, fact):
         out = F.outcome(self.db, fact["id"])
-        self.judge_outcome(out)
-        return out
+        if out is not None:
+            self.judge_outcome(out)
+        return kept
 
     def on_report(self, fact):
-        F.keep_report(self.db, fact)
-        report = self.db[F.REPORTS].find_one({"id": fact["id"]}, {"_id": 0})
-        self.judge_report(report)
-        return report
+        kept = F.keep_report(self.db, fact)
+        self.judge_report(self.db[F.REPORTS].find_one({"id": fact["id"]}, {"_id": 0}))
+        return kept
 
     def on_task(self, fact, at):
-        F.keep_task(self.db, fact, at)
-        self.judge_task(fact["id"])
+        kept = F.keep_task(self.db, fact, at)
+        self.judge_task(fact["id"], open_spells=False)
+        return kept
 
     def on_institution(self, fact, at):
-        for person_id in F.keep_institution(self.db, fact, at):
+        changed = F.keep_institution(self.db, fact, at)
+        for person_id in changed:
             # a certificate now known: the person's records are judged again
+            person = F.person(self.db, person_id, fact["id"])
             for rec in self.db[F.RECORDS].find({"person_id": person_id}, {"_id": 0}):
-                self.run("EXPIRED_QUALIFICATION", {"record": rec, "person": F.person(self.db, person_id)})
+                self.run("EXPIRED_QUALIFICATION", {"record": rec, "person": person})
+        return bool(changed)
 
     # ----- time-based -----
     def tick(self, limit=1000):

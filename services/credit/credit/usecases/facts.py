@@ -32,7 +32,7 @@ INDEXES = {
               Index([("person_id", 1), ("performed_on", 1)]),               # a person's records
               Index([("followup_open", 1), ("at", 1)])],                   # the follow-up timer
     OUTCOMES: [Index([("id", 1)], unique=True), Index([("closes_on", 1), ("id", 1)])],
-    REPORTS: [Index([("id", 1)], unique=True), Index([("obligation_id", 1)]),
+    REPORTS: [Index([("id", 1)], unique=True), Index([("obligation_ids", 1)]),
               Index([("issued_on", 1), ("id", 1)])],
     TASKS: [Index([("id", 1)], unique=True), Index([("status", 1), ("id", 1)])],
     PERSONS: [Index([("id", 1)], unique=True)],
@@ -178,7 +178,7 @@ OUTCOME_STATUS = {"occurrence.missed": ("occurrence", "missed"),
 
 def keep_outcome(db, kind, status, fact, at):
     """An occurrence or a report obligation with its status; the later fact wins. True when kept."""
-    doc = {**fact, "kind": kind, "status": fact.get("status") or status,
+    doc = {**fact, "kind": kind, "status": status or fact.get("status"),
            # the day it closed: what a sweep over a period selects it by
            "closes_on": str(fact.get("window_end") or fact.get("due_date") or "")[:10] or None}
     return replica.upsert_newer(db[OUTCOMES], doc, at)
@@ -194,12 +194,14 @@ def keep_report(db, fact):
     keys = ("id", "number", "kind", "task_id", "obligation_id", "plan_item_id", "issued_on", "uploaded_at",
             "institution_id", "enterprise_id", "district", "outlet_id")
     doc = to_document({k: fact.get(k) for k in keys})
+    # tasks names every obligation a report answers (obligation_ids), obligation_id the first
+    doc["obligation_ids"] = list(fact.get("obligation_ids") or ([fact["obligation_id"]] if fact.get("obligation_id") else []))
     done = _upsert(db[REPORTS], {"id": fact["id"]}, {"$set": doc})
     return done.upserted_id is not None or done.modified_count > 0
 
 
 def reports_for(db, obligation_id):
-    return list(db[REPORTS].find({"obligation_id": obligation_id}, _NO_ID))
+    return list(db[REPORTS].find({"obligation_ids": obligation_id}, _NO_ID))
 
 
 # ----- tasks (tasks task.changed) -----
@@ -253,8 +255,24 @@ def keep_institution(db, fact, at):
     return changed
 
 
-def person(db, person_id):
-    return db[PERSONS].find_one({"id": person_id}, _NO_ID) if person_id else None
+def person(db, person_id, institution_id=None):
+    """A staff member with every certificate seen: those kept from institution events, and the one
+    the registry copy (KeepsRegistryCopy, reconciled) lists now, in case an event was missed."""
+    if not person_id:
+        return None
+    kept = db[PERSONS].find_one({"id": person_id}, _NO_ID)
+    inst = db["institutions"].find_one({"id": institution_id, "staff.id": person_id},
+                                       {"_id": 0, "staff": 1}) if institution_id else None
+    staff = next((s for s in (inst or {}).get("staff") or [] if s.get("id") == person_id), None)
+    if staff is None:
+        return kept
+    out = kept or {"id": person_id, "institution_id": institution_id, "name": staff.get("name"), "certificates": []}
+    cert = staff.get("certificate") or {}
+    if cert.get("valid_until"):
+        now_listed = {k: cert.get(k) for k in ("number", "valid_from", "valid_until")}
+        if now_listed not in out.get("certificates", []):
+            out = {**out, "certificates": [*out.get("certificates", []), now_listed]}
+    return out
 
 
 def institution(db, institution_id):

@@ -33,11 +33,12 @@ def rule_named(code):
     return {"name": code, "severity": None, "category": None}
 
 
-def describe(rule):
-    """A rule as the catalogue page shows it (the rule's own `describe()` when it has one)."""
+def describe(rule, limits=None):
+    """A rule as the catalogue page shows it (the rule's own `describe()` when it has one, with the
+    limits in force)."""
     own = getattr(rule, "describe", None)
     if callable(own):
-        return own()
+        return own(limits) if limits is not None else own()
     out = {k: _get(rule, k) for k in DESCRIBED}
     out["limits"] = dict(_get(rule, "limits") or {})
     return out
@@ -46,4 +47,6 @@ def describe(rule):
 def list_rules(ctx, actor):
     if actor.is_anonymous:
         raise Forbidden("无权查看监管规则")
-    return [describe(r) for r in rules()]
+    from ..supervision.limits import Limits
+    limits = Limits(ctx.config)
+    return [describe(r, limits) for r in rules()]

@@ -50,7 +50,11 @@ class Rule:
     def judge(self, facts, limits, now):
         raise NotImplementedError
 
-    def describe(self, limits):
+    def describe(self, limits=None):
+        """The rule as the catalogue page shows it, with the limits in force (defaults if not given)."""
+        if limits is None:
+            from ..limits import Limits
+            limits = Limits()
         return {"code": self.code, "name": self.name, "category": self.category,
                 "applies_to": self.applies_to, "severity": self.severity, "source": self.source,
                 "citation": self.citation, "note": self.note, "limits": limits.describe(self.limits)}
