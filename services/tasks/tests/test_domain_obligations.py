@@ -4,6 +4,7 @@ and when a window counts as closed (its last day, then the grace hours)."""
 from datetime import date, datetime, timedelta, timezone
 
 from tasks.domain import obligations as ob
+from tasks.domain.reports import UploadDeadline
 
 TASK = {"id": "t1", "start": date(2026, 11, 2), "end": date(2027, 11, 1), "outlet_ids": ["o1", "o2"],
         "plan": [{"id": "p1", "outlet_id": "o1", "form_kind": "fg_inspection_extractive",
@@ -108,14 +109,24 @@ def test_a_window_is_fulfilled_by_a_record_on_its_last_day_not_by_one_the_next_d
               if o.form_kind == "fg_inspection_extractive"]
     assert ob.decide(week, [("r1", "fg_inspection_extractive", date(2026, 11, 8))]) == (ob.FULFILLED, ["r1"])
     assert ob.decide(week, [("r2", "fg_inspection_extractive", date(2026, 11, 9))]) == (ob.MISSED, [])
-    assert ob.decide(week, [("r3", "fg_inspection_direct", date(2026, 11, 2))]) == (ob.FULFILLED, ["r3"])
     assert ob.decide(week, [("r4", "fg_calibration", date(2026, 11, 3))]) == (ob.MISSED, [])
+
+
+def test_a_plan_item_takes_its_own_form_a_default_inspection_any_cems_inspection_form():
+    direct = [("r3", "fg_inspection_direct", date(2026, 11, 2))]
+    [planned] = [o for o in ob.due(TASK, date(2026, 11, 2), date(2026, 11, 8), OUTLETS, [SO2])
+                 if o.form_kind == "fg_inspection_extractive"]
+    assert ob.decide(planned, direct) == (ob.MISSED, [])
+    [default] = [o for o in ob.due({**TASK, "plan": []}, date(2026, 11, 2), date(2026, 11, 8), OUTLETS, [SO2])
+                 if o.form_kind == "fg_inspection_extractive"]
+    assert default.source == "standard_default"
+    assert ob.decide(default, direct) == (ob.FULFILLED, ["r3"])
 
 
 # ---------- reports ----------
 
 def test_a_comparison_record_expects_its_report_five_working_days_later_across_a_weekend():
-    due = ob.report_obligation("r1", "ww_comparison", date(2026, 11, 19), 5)   # a Thursday
+    due = ob.report_obligation("r1", "ww_comparison", date(2026, 11, 19))   # a Thursday
     assert (due.report_kind, due.id, due.due_date) == ("water_comparison", "report:r1", date(2026, 11, 26))
     assert not ob.report_missing(due.due_date, date(2026, 11, 26))
     assert ob.report_missing(due.due_date, date(2026, 11, 27))
@@ -123,13 +134,18 @@ def test_a_comparison_record_expects_its_report_five_working_days_later_across_a
 
 def test_the_report_deadline_skips_the_national_day_holiday_and_counts_the_adjusted_saturday():
     # 2026-09-30 (Wed): 10-01..07 off, 10-08 Thu, 10-09 Fri, 10-10 Sat (调休 working day), 10-12, 10-13
-    due = ob.report_obligation("r1", "fg_periodic_check", date(2026, 9, 30), 5)
+    due = ob.report_obligation("r1", "fg_periodic_check", date(2026, 9, 30))
     assert (due.report_kind, due.due_date) == ("periodic_check", date(2026, 10, 13))
 
 
+def test_a_configured_number_of_working_days_moves_the_deadline():
+    assert ob.report_obligation("r1", "ww_comparison", date(2026, 11, 19), UploadDeadline(3)).due_date == \
+        date(2026, 11, 24)
+
+
 def test_only_comparison_and_periodic_check_records_expect_a_report():
-    assert ob.report_obligation("r1", "fg_calibration", date(2026, 11, 19), 5) is None
-    assert ob.report_obligation("r1", "ww_inspection", date(2026, 11, 19), 5) is None
+    assert ob.report_obligation("r1", "fg_calibration", date(2026, 11, 19)) is None
+    assert ob.report_obligation("r1", "ww_inspection", date(2026, 11, 19)) is None
 
 
 def test_a_report_answers_the_record_it_names_or_without_names_the_work_of_that_day():

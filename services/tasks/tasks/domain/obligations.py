@@ -10,7 +10,7 @@ record of an accepted form kind at that outlet was performed inside the window, 
 
 Report obligations: a record of a form that needs a report (comparison 实际水样比对, periodic check
 定期校验) expects a report of the kind `report_for_form` names, uploaded within 5 working days of
-issue ([P] seed 000, EMSS_REPORT_UPLOAD_WORKING_DAYS). Until a report is uploaded its issue date is
+issue ([P] seed 000; reports.UploadDeadline, EMSS_REPORT_UPLOAD_WORKING_DAYS). Until a report is uploaded its issue date is
 unknown; the earliest it can be is the day the work was done, so the obligation counts from the
 record's performed date. A later report still resolves it: report.uploaded names the obligation.
 """
@@ -20,11 +20,11 @@ from datetime import date, datetime, timedelta
 from emss_common.clock import to_shanghai
 from emss_common.forms import catalogue, forms
 from emss_common.vocabulary import REPORT_FOR_FORM
-from emss_common.workdays import working_deadline
 
 from .frequency import Frequency
 from .occurrences import occurrences
 from .plan import default_frequency
+from .reports import UploadDeadline
 
 PLAN, STANDARD_DEFAULT = "plan", "standard_default"
 FULFILLED, MISSED = "occurrence.fulfilled", "occurrence.missed"
@@ -45,7 +45,9 @@ class Obligation:
     window_end: date
     source: str
     frequency: dict
-    accepted: tuple = field(default=())   # form kinds whose record fulfils it (form_kind first)
+    # Form kinds whose record fulfils it: a plan item's own (as the maintenance view counts it); a
+    # default's, any of its interchangeable forms (the plan chose none of them).
+    accepted: tuple = field(default=())
 
     @property
     def id(self):
@@ -116,7 +118,7 @@ def due(task, start: date, end: date, outlets, devices, overrides=None):
     period, as the maintenance view clips): plan items first, then the standard's defaults."""
     plan = {p["id"]: p for p in task["plan"]}
     out = [Obligation(task["id"], o.plan_item_id, o.outlet_id, o.form_kind, o.window_start, o.window_end,
-                      PLAN, plan[o.plan_item_id]["frequency"], interchangeable(o.form_kind))
+                      PLAN, plan[o.plan_item_id]["frequency"], (o.form_kind,))
            for o in occurrences(task, start, end)]
     lo, hi = max(start, task["start"]), min(end, task["end"])
     for item in default_items(task, outlets, devices, overrides):
@@ -178,12 +180,12 @@ class ReportObligation:
         return f"report:{self.record_id}"
 
 
-def report_obligation(record_id, form_kind, performed_on: date, working_days: int):
+def report_obligation(record_id, form_kind, performed_on: date, rule: UploadDeadline = UploadDeadline()):
     """The report a record expects, or None when its form needs none."""
     kind = REPORT_FOR_FORM.get(form_kind)
     if kind is None:
         return None
-    deadline = working_deadline(performed_on, working_days)
+    deadline = rule.due(performed_on)
     return ReportObligation(record_id, form_kind, kind, performed_on, deadline.date, deadline.provisional)
 
 

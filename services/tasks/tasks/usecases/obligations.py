@@ -19,11 +19,13 @@ from pymongo.errors import DuplicateKeyError
 from emss_common.clock import to_shanghai
 from emss_common.errors import ValidationFailed
 from emss_common.outbox import staged
+from emss_common.paging import strict_bounds
 from emss_common.serial import as_date, to_document, to_wire
 from emss_common.workdays import working_days_between
 
 from ..domain import obligations as rules
 from ..domain.plan import overrides_from
+from ..domain.reports import UploadDeadline
 
 OUTCOMES, MARKS = "outcomes", "obligation_marks"
 # A finished task's last windows are decided within days of its finishing; looking a month back
@@ -38,8 +40,9 @@ def grace(ctx):
     return timedelta(hours=ctx.setting("EMSS_OBLIGATION_GRACE_HOURS", 2, float))
 
 
-def working_days(ctx):
-    return ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", 5)
+def upload_rule(ctx):
+    """Reports are uploaded within N working days of issue ([P] seed 000; configurable)."""
+    return UploadDeadline(ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", UploadDeadline.working_days))
 
 
 def sweep(ctx):
@@ -57,7 +60,8 @@ def sweep(ctx):
 def _active_tasks(ctx):
     fields = {"_id": 0, "_outbox": 0}
     yield from ctx.db["tasks"].find({"status": "in_progress"}, fields)
-    yield from ctx.db["tasks"].find({"status": "finished", "finished_at": {"$gte": ctx.now - FINISHED_TAIL}}, fields)
+    yield from ctx.db["tasks"].find(strict_bounds({"status": "finished", "finished_at": {"$gte": ctx.now - FINISHED_TAIL}}),
+                                    fields)
 
 
 def _day(at):
@@ -89,18 +93,21 @@ def sweep_task(ctx, task):
 
 
 def _performed(ctx, closed):
-    """{outlet: [(record_id, form_kind, day)]} of submitted, not voided records over the windows."""
+    """{outlet: [(record_id, form_kind, day)]} of submitted, not voided records over the windows:
+    one range of days per outlet and form kind, on the (outlet, form kind, day) index."""
     spans = {}
     for ob in closed:
-        lo, hi, kinds = spans.get(ob.outlet_id, (ob.window_start, ob.window_end, set()))
-        spans[ob.outlet_id] = (min(lo, ob.window_start), max(hi, ob.window_end), kinds | set(ob.accepted))
+        for kind in ob.accepted:
+            lo, hi = spans.get((ob.outlet_id, kind), (ob.window_start, ob.window_end))
+            spans[(ob.outlet_id, kind)] = (min(lo, ob.window_start), max(hi, ob.window_end))
     out = {}
-    for outlet_id, (lo, hi, kinds) in spans.items():
+    for (outlet_id, kind), (lo, hi) in sorted(spans.items()):
         rows = ctx.db["completions"].find(
-            {"outlet_id": outlet_id, "form_kind": {"$in": sorted(kinds)},
-             "performed_on": {"$gte": lo.isoformat(), "$lte": hi.isoformat()}, "voided": {"$ne": True}},
-            {"_id": 0, "record_id": 1, "form_kind": 1, "performed_on": 1})
-        out[outlet_id] = [(r["record_id"], r["form_kind"], as_date(r["performed_on"])) for r in rows]
+            strict_bounds({"outlet_id": outlet_id, "form_kind": kind,
+                           "performed_on": {"$gte": lo.isoformat(), "$lte": hi.isoformat()}}),
+            {"_id": 0, "record_id": 1, "form_kind": 1, "performed_on": 1, "voided": 1})
+        out.setdefault(outlet_id, []).extend(
+            (r["record_id"], r["form_kind"], as_date(r["performed_on"])) for r in rows if not r.get("voided"))
     return out
 
 
@@ -131,7 +138,7 @@ def _announce(ctx, type_, outcome_id, subject, key, data):
 
 def report_fields(ctx, record_id, form_kind, performed_on):
     """What a completion keeps of the report its record expects (none for most forms)."""
-    ob = rules.report_obligation(record_id, form_kind, performed_on, working_days(ctx))
+    ob = rules.report_obligation(record_id, form_kind, performed_on, upload_rule(ctx))
     if ob is None:
         return {}
     return {"report_kind": ob.report_kind, "report_due_on": ob.due_date.isoformat(),
@@ -172,21 +179,19 @@ def _settle(ctx, record_id, state, report_id=None):
                                      {"$set": {"report_state": state, "report_id": report_id}})
 
 
-def _answered_query(task_id, report):
-    query = {"task_id": task_id, "report_kind": report["kind"], "voided": {"$ne": True}}
-    if report.get("record_ids"):
-        query["record_id"] = {"$in": list(report["record_ids"])}
-    else:
-        query["performed_on"] = as_date(report["performed_on"]).isoformat()
-    return query
+def _answered(ctx, task_id, report):
+    """The record ids whose report obligation a report answers: of its kind, among the records it
+    names (关联表单), or, naming none, the work of the day it reports. A voided record owes nothing."""
+    rows = ctx.db["completions"].find({"task_id": task_id}, {"_id": 0, "record_id": 1, "report_kind": 1,
+                                                             "performed_on": 1, "voided": 1})
+    return sorted(r["record_id"] for r in rows if r.get("report_kind") and not r.get("voided")
+                  and rules.covers(report, r["record_id"], r["report_kind"], as_date(r["performed_on"])))
 
 
 def upload_facts(ctx, task_id, report, due):
-    """What report.uploaded adds for credit: the report obligations it answers (the report's kind
-    and 关联表单, or the day of the work when it names no record), its deadline from its issue date,
-    and how many working days after that deadline it came (0 when on time)."""
-    rows = ctx.db["completions"].find(_answered_query(task_id, report), {"_id": 0, "record_id": 1})
-    ids = sorted(f"report:{r['record_id']}" for r in rows)
+    """What report.uploaded adds for credit: the report obligations it answers, its deadline from
+    its issue date, and how many working days after that deadline it came (0 when on time)."""
+    ids = [f"report:{rid}" for rid in _answered(ctx, task_id, report)]
     today, late = ctx.today, 0
     if today > due:
         try:
@@ -200,8 +205,8 @@ def upload_facts(ctx, task_id, report, due):
 def close_answered(ctx, task_id, report):
     """After the report is stored: the obligations it answers leave the sweep (a missing one stays
     as decided; report.uploaded told credit)."""
-    ctx.db["completions"].update_many({**_answered_query(task_id, report), "report_state": "open"},
-                                      {"$set": {"report_state": "uploaded", "report_id": report["id"]}})
+    for record_id in _answered(ctx, task_id, report):
+        _settle(ctx, record_id, "uploaded", report["id"])
 
 
 def export_view(outcome):

@@ -9,17 +9,17 @@ from emss_common.validation import load
 from ..domain.access import may_edit, may_view, scope_query
 from ..domain.frequency import Frequency
 from ..domain.occurrences import needs_report
-from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, UploadDeadline, sniff
+from ..domain.reports import REPORT_FOR_FORM, REPORT_KINDS, sniff
 from ..schemas import ReportMetaSchema
 from ..storage import audit, insert, new_id
-from . import obligations, sampling
+from . import obligations as owed, sampling  # (reports.obligations below is the RPC)
 
 REPORT_FILES = "report_files"
 STATUS_LABELS = {"on_time": "按时上传", "late": "逾期上传", "overdue": "超期未上传", "pending": "待上传"}
 
 
 def _deadline(ctx):
-    return UploadDeadline(ctx.setting("EMSS_REPORT_UPLOAD_WORKING_DAYS", 5))
+    return owed.upload_rule(ctx)
 
 
 def _file(ctx, upload):
@@ -42,8 +42,8 @@ def upload(ctx, actor, payload):
         raise ValidationFailed("出具日期不能晚于今天", field="issued_on")
     if meta.get("plan_item_id") and meta["plan_item_id"] not in {p["id"] for p in task.get("plan", [])}:
         raise ValidationFailed("关联的运维计划不属于该任务", field="plan_item_id")
-    known = {c["record_id"] for c in ctx.db["completions"].find({"task_id": task["id"], "voided": {"$ne": True}},
-                                                                 {"record_id": 1})}
+    known = {c["record_id"] for c in ctx.db["completions"].find({"task_id": task["id"]}, {"record_id": 1, "voided": 1})
+             if not c.get("voided")}
     for i, record_id in enumerate(meta["record_ids"]):
         if record_id not in known:
             raise ValidationFailed("关联表单不是该任务已提交的运维记录", field=f"record_ids[{i}]")
@@ -58,7 +58,7 @@ def upload(ctx, actor, payload):
               "sha256": sha, "due": due.date, "due_provisional": due.provisional,
               "late": ctx.today > due.date, "uploaded_at": ctx.now, "uploaded_by": actor.to_dict()}
     # Which report obligations it answers, so credit can resolve report.missing and judge lateness.
-    report.update(obligations.upload_facts(ctx, task["id"], report, due.date))
+    report.update(owed.upload_facts(ctx, task["id"], report, due.date))
     ev = ctx.events.new("report.uploaded", report_id, {"report": view(to_document(report))}, actor=actor.to_dict())
     try:
         insert(ctx.db["reports"], staged(report, ev), conflict_field="number", conflict_message="报告编号已登记")
@@ -66,7 +66,7 @@ def upload(ctx, actor, payload):
         files.delete(file_id)  # nothing accepted, nothing kept
         raise
     ctx.events.flush("reports", report_id, ev)
-    obligations.close_answered(ctx, task["id"], report)
+    owed.close_answered(ctx, task["id"], report)
     if task.get("stage") == "report":
         sampling.attach_report(ctx, task["id"], report_id)
     audit(ctx.db, task["id"], "report_uploaded", actor.to_dict(), ctx.now, report_id=report_id, late=report["late"])
