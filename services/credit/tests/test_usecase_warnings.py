@@ -253,8 +253,8 @@ def test_the_overview_counts_the_month_within_the_scope_and_trends_twelve_months
 
     city = warnings.overview(ctx, CITY, {"month": "2026-11"})
     assert city["month"] == "2026-11" and city["total"] == 4
-    assert city["by_rule"] == [{"rule": "OM_MISSED", "name": "OM_MISSED", "count": 3},
-                               {"rule": "FAULT_SLOW", "name": "FAULT_SLOW", "count": 1}]
+    assert city["by_rule"] == [{"rule": "OM_MISSED", "name": "运维频次未完成", "count": 3},
+                               {"rule": "FAULT_SLOW", "name": "故障处理超时", "count": 1}]
     assert city["by_district"] == [{"district": "浦东新区", "count": 3}, {"district": "闵行区", "count": 1}]
     assert city["by_institution"] == [{"institution_id": "i1", "name": "上海清源环境运维有限公司", "count": 3},
                                       {"institution_id": "i2", "name": None, "count": 1}]

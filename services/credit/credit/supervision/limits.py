@@ -11,6 +11,7 @@ not repeated here, and EMSS_RULE_<NAME> still wins over the shared key.
 from dataclasses import dataclass
 
 from emss_common.forms import forms
+from emss_common.vocabulary import CHECKIN_FLAGS
 
 PREFIX = "EMSS_RULE_"
 
@@ -65,7 +66,7 @@ def _integrity(flag):
     # A reused photo is serious at once; the position and time flags have innocent causes (poor
     # GPS, a phone clock), so a pattern of them counts.
     default = 1 if flag == "duplicate_photo" else 3
-    return Limit(f"INTEGRITY_{flag.upper()}_MIN", default, f"每人每月达到该次数即预警（{flag}）", "D",
+    return Limit(f"INTEGRITY_{flag.upper()}_MIN", default, f"每人每月“{CHECKIN_FLAGS[flag]}”达到该次数即预警", "D",
                  "本系统默认值，可配置")
 
 

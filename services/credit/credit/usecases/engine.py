@@ -90,8 +90,8 @@ class Engine:
             self.db[F.RECORDS].update_one({"id": rec["id"]}, {"$set": {"followup_open": False}})
         return judged
 
-    def judge_task(self, task_id, open_spells=True):
-        task = F.task(self.db, task_id)
+    def judge_task(self, task_id, open_spells=True, task=None):
+        task = task or F.task(self.db, task_id)
         if not task or not task.get("start"):
             return None
         judged = self.run("TASK_IDLE", {"task": task, "days": sorted(task.get("days") or []),
@@ -103,10 +103,17 @@ class Engine:
         row = self.db[F.VOID_MONTHS].find_one({"id": key}, {"_id": 0})
         if row is None:
             return None
-        return self.run("VOID_RATE", {
-            "institution_id": row["institution_id"], "month": row["month"], "total": row.get("total", 0),
-            "voided": F.records_by_ids(self.db, row.get("voided_ids") or []),
-            "institution": F.institution(self.db, row["institution_id"])})
+        rule = BY_CODE["VOID_RATE"]
+        facts = {"institution_id": row["institution_id"], "month": row["month"], "total": row.get("total", 0),
+                 "voided": F.records_by_ids(self.db, row.get("voided_ids") or [])}
+        judged = rule.judge(facts, self.limits, self.ctx.now)
+        if judged.findings:   # the institution's name and district only for what is raised
+            facts["institution"] = F.institution(self.db, row["institution_id"])
+            judged = rule.judge(facts, self.limits, self.ctx.now)
+            self.db[F.VOID_MONTHS].update_one({"id": key}, {"$set": {"raised": True}})
+        elif not row.get("raised"):
+            return judged     # nothing raised for the month: nothing to resolve
+        return self.apply(rule, judged)
 
     def judge_flag_month(self, key):
         row = self.db[F.FLAG_MONTHS].find_one({"id": key}, {"_id": 0})
@@ -149,8 +156,9 @@ class Engine:
             self.judge_void_month(changed["void_month"])
         for flag in changed.get("flags") or []:
             self.judge_flag_month(f"{flag}|{rec['person_id']}|{rec['month']}")
-        if changed.get("new") and rec.get("task_id"):
-            self.judge_task(rec["task_id"], open_spells=False)   # a record filed late may end a spell
+        if changed.get("new") and changed.get("task"):
+            # a record filed late may end an idle spell
+            self.judge_task(rec["task_id"], open_spells=False, task=changed["task"])
         return rec, changed
 
     def on_outcome(self, event_type, fact, at):

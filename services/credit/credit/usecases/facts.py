@@ -10,6 +10,7 @@ overwrites a newer one.
 """
 from datetime import timezone
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from emss_common import replica
@@ -37,7 +38,7 @@ INDEXES = {
     TASKS: [Index([("id", 1)], unique=True), Index([("status", 1), ("id", 1)])],
     PERSONS: [Index([("id", 1)], unique=True)],
     INSTITUTIONS: [Index([("id", 1)], unique=True)],
-    VOID_MONTHS: [Index([("id", 1)], unique=True), Index([("month", 1), ("id", 1)])],
+    VOID_MONTHS: [Index([("id", 1)], unique=True), Index([("month", 1), ("id", 1)])],   # + raised: its warning
     FLAG_MONTHS: [Index([("id", 1)], unique=True), Index([("month", 1), ("id", 1)])],
 }
 
@@ -82,13 +83,16 @@ def keep_record(db, fact, source):
         if fact.get("form_kind") in fault_stages():
             # only the fault forms' answers are kept: FAULT_SLOW reads their times
             base.update(values=fact.get("values") or {}, computed=fact.get("computed") or {})
-        if fact.get("form_kind") in check_form_kinds() and fact.get("passed") is False and base.get("at"):
-            base["followup_open"] = True
     sets = to_document(base)
     extra = {}
     status = fact.get("status") if source == "confirmation" else None
-    result = _upsert(col, {"id": rid}, {"$set": sets, "$setOnInsert": {"status": "submitted", "counted": False}})
+    countable = bool(sets.get("institution_id") and sets.get("month"))
+    result = _upsert(col, {"id": rid}, {"$set": sets, "$setOnInsert": {"status": "submitted", "counted": countable}})
     changed = {"new": result.upserted_id is not None}
+    if source == "fieldrecords" and fact.get("form_kind") in check_form_kinds() and fact.get("passed") is False:
+        # a failed check waits for its follow-up (the timer judges it); set once, so a fact kept
+        # again does not reopen what was judged
+        col.update_one({"id": rid, "followup_open": {"$exists": False}}, {"$set": {"followup_open": True}})
     if status is not None:
         lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(status, 0)]
         moved = col.update_one({"id": rid, "status": {"$in": lower}}, {"$set": {"status": status}})
@@ -97,26 +101,26 @@ def keep_record(db, fact, source):
         extra.update(overdue=True, overdue_at=fact.get("overdue_at"), day=fact.get("day"))
         changed["overdue"] = col.update_one({"id": rid, "overdue": {"$ne": True}}, {"$set": extra}).modified_count > 0
     record = col.find_one({"id": rid}, _NO_ID)
-    changed["void_month"] = _count_for_void_rate(db, record)
+    changed["void_month"] = _count_for_void_rate(db, record, counted_now=changed["new"] and countable)
     changed["flags"] = _count_flags(db, record)
-    _note_task_day(db, record)
+    changed["task"] = _note_task_day(db, record)
     return record, changed
 
 
-def _count_for_void_rate(db, record):
-    """The record in its institution-month's counts, once (marked `counted` on the record);
-    a voided record in the month's voided set (a set: counted once however often it is told)."""
+def _count_for_void_rate(db, record, counted_now=False):
+    """The record in its institution-month's counts, once (marked `counted` on the record, with its
+    insert when it came with its institution and month: counted_now); a voided record in the
+    month's voided set (a set: counted once however often it is told)."""
     if not (record.get("institution_id") and record.get("month")):
         return None
     key = f"{record['institution_id']}|{record['month']}"
     months = db[VOID_MONTHS]
     base = {"institution_id": record["institution_id"], "month": record["month"]}
     touched = False
-    if not record.get("counted"):
-        claimed = db[RECORDS].update_one({"id": record["id"], "counted": False}, {"$set": {"counted": True}})
-        if claimed.modified_count:
-            _upsert(months, {"id": key}, {"$setOnInsert": base, "$inc": {"total": 1}})
-            touched = True
+    if counted_now or not record.get("counted") and db[RECORDS].update_one(
+            {"id": record["id"], "counted": False}, {"$set": {"counted": True}}).modified_count:
+        _upsert(months, {"id": key}, {"$setOnInsert": base, "$inc": {"total": 1}})
+        touched = True
     if record.get("status") == "voided":
         done = _upsert(months, {"id": key}, {"$setOnInsert": {**base, "total": 0},
                                              "$addToSet": {"voided_ids": record["id"]}})
@@ -144,8 +148,15 @@ def _count_flags(db, record):
 
 
 def _note_task_day(db, record):
-    if record.get("task_id") and record.get("performed_on") and record.get("status") != "voided":
-        _upsert(db[TASKS], {"id": record["task_id"]}, {"$addToSet": {"days": record["performed_on"]}})
+    """The record's day among its task's days with a record; the task as it is now (or None)."""
+    if not (record.get("task_id") and record.get("performed_on")) or record.get("status") == "voided":
+        return None
+    try:
+        return db[TASKS].find_one_and_update({"id": record["task_id"]}, {"$addToSet": {"days": record["performed_on"]}},
+                                             upsert=True, projection=_NO_ID, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:   # created meanwhile by the same fact on another queue
+        return db[TASKS].find_one_and_update({"id": record["task_id"]}, {"$addToSet": {"days": record["performed_on"]}},
+                                             projection=_NO_ID, return_document=ReturnDocument.AFTER)
 
 
 def record(db, record_id):
@@ -153,6 +164,8 @@ def record(db, record_id):
 
 
 def records_by_ids(db, ids):
+    if not ids:
+        return []
     return sorted(db[RECORDS].find({"id": {"$in": list(ids)}}, _NO_ID),
                   key=lambda r: (r.get("performed_at") or "", r["id"]))
 

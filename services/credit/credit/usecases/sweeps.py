@@ -59,7 +59,8 @@ def _may_sweep(actor):
 def view(job):
     out = to_wire({k: v for k, v in job.items() if k not in ("cursor", "lease_until")})
     out["status_label"] = STATUS_LABELS[job["status"]]
-    out["percent"] = round(100.0 * job["done"] / job["total"], 1) if job["total"] else 100.0
+    # facts kept during the sweep may add subjects: never above 100 %
+    out["percent"] = min(100.0, round(100.0 * job["done"] / job["total"], 1)) if job["total"] else 100.0
     return out
 
 

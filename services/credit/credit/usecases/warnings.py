@@ -51,18 +51,22 @@ def _who(by):
 
 # ----- raising and closing (the rules engine, the orders) -----
 
+def new_warning(finding, now):
+    """The warning document a finding raises at `now`."""
+    rule = rulebook.rule_named(finding.rule)
+    return to_document({**finding.to_dict(), "id": finding_id(finding.rule, finding.key),
+                        "status": lifecycle.Status.OPEN.value, "raised_at": now, "updated_at": now,
+                        "raised_month": month_of(now), "trail": [], "rule_name": rule["name"],
+                        "severity": rule["severity"], "category": rule["category"], "lead": None, "order_ids": []})
+
+
 def raise_finding(ctx, finding):
     """The finding's warning and whether this call created it. The same finding (its rule and key)
     is one warning however often, and from however many replicas, it is raised; a warning already
     dismissed, resolved or rectified stays as it is. warning.raised is announced once, with the
     insert that created it."""
-    wid = finding_id(finding.rule, finding.key)
-    now = ctx.now
-    rule = rulebook.rule_named(finding.rule)
-    doc = to_document({**finding.to_dict(), "id": wid, "status": lifecycle.Status.OPEN.value,
-                       "raised_at": now, "updated_at": now, "raised_month": month_of(now), "trail": [],
-                       "rule_name": rule["name"], "severity": rule["severity"], "category": rule["category"],
-                       "lead": None, "order_ids": []})
+    doc = new_warning(finding, ctx.now)
+    wid = doc["id"]
     event = ctx.events.new("warning.raised", wid, {"warning": to_wire(doc)})
     col = ctx.db[COLLECTION]
     try:

@@ -78,7 +78,8 @@ class ReportMissing(Rule):
         return Judged(findings=(Finding(
             rule=self.code, key=ob["id"], subject_kind="task", subject_id=ob.get("task_id"),
             **_parties(ob, facts.get("task")),
-            period_start=(as_day(ob.get("window_start")) or due).isoformat(), period_end=due.isoformat(),
+            period_start=(as_day(ob.get("issued_on") or ob.get("window_start")) or due).isoformat(),
+            period_end=due.isoformat(),
             summary=f"{name}报告应于{due.isoformat()}前上传，逾期未上传",
             numbers={"due_date": due.isoformat(), "form_kind": ob.get("form_kind")},
             evidence=(Evidence("report", ob["id"], f"{name}报告（应于{due.isoformat()}前上传）",

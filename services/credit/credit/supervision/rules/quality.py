@@ -6,7 +6,7 @@ from datetime import timedelta
 from emss_common.forms import forms
 from emss_common.vocabulary import CHECKIN_FLAGS
 
-from ..findings import Evidence, Finding
+from ..findings import Finding
 from ..limits import FAULT_LIMIT_KEYS
 from .base import (NOTHING, Judged, Rule, fmt, form_name, hours, month_bounds, record_evidence, utc)
 from .done import check_form_kinds
