@@ -22,8 +22,7 @@ INDEXES = merge_indexes({
                  # a status tab (新预警, 已确认 …) of each list
                  *(Index([*eq, ("status", 1), *WARNING_ORDER], name=f"{name}_status_list")
                    for name, eq in LIST_SCOPES),
-                 *(Index([(f, 1), *WARNING_ORDER], name=f"{f}_list") for f in CITY_FILTERS),
-                 # the overview: one month of a scope, and the months of its trend
-                 *(Index([*eq, ("raised_month", 1)], name=f"{name}_month") for name, eq in LIST_SCOPES)],
+                 # (the overview counts a month of a scope as a range of raised_at on its list's index)
+                 *(Index([(f, 1), *WARNING_ORDER], name=f"{f}_list") for f in CITY_FILTERS)],
 }, carries_events("warnings"),  # a warning's write carries its events until they are in the outbox
     REGISTRY_INDEXES)  # its copy of the registry (institutions' names, the rules' facts)

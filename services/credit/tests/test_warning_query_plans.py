@@ -1,28 +1,47 @@
 """The warning lists and the overview are served by indexes (IXSCAN), never a collection scan: the
 real use cases run on the test store, the queries they sent are explained (tests/query_plans.py)."""
+import os
+import uuid
+
 import pytest
 
-from credit.supervision.access import scope
+from credit.storage import INDEXES
 from credit.usecases import warnings
-from emss_common.access import within
+from emss_common.clock import FrozenClock
+from emss_common.context import Context
+from emss_common.store import client_for, ensure_indexes, open_database
+from services.credit.tests.conftest import NOW
 from services.credit.tests.findings import CITY, ENTERPRISE, INSTITUTION, PUDONG, finding
+from tests.fakes import RecordedEvents
 from tests.query_plans import Recording, assert_uses_index
 
 DISTRICTS = ("浦东新区", "闵行区", "徐汇区")
 RULES = ("OM_MISSED", "REPORT_LATE", "FAULT_SLOW", "PHOTO_REUSED")
 
 
-@pytest.fixture
-def many(ctx):
+@pytest.fixture(scope="module")
+def stored():
+    """240 warnings over two months, six hours apart, as raise_finding writes them; one database
+    for the module's tests (they only read), dropped afterwards."""
+    config = {"MONGO_URI": os.environ["MONGO_URI"], "EMSS_DB_SUFFIX": "_t" + uuid.uuid4().hex[:8]}
+    db = open_database("credit", config)
+    ensure_indexes(db, INDEXES)
+    clock = FrozenClock(NOW)
     docs = []
-    for n in range(240):  # as raise_finding writes them, in one insert
+    for n in range(240):
         docs.append(warnings.new_warning(finding(rule=RULES[n % 4], key=f"k{n}", district=DISTRICTS[n % 3],
                                                  institution_id=f"i{n % 5}", enterprise_id=f"e{n % 7}",
-                                                 outlet_id=f"o{n % 11}"), ctx.now))
-        ctx.clock.advance(hours=6)
-    ctx.db["warnings"].insert_many(docs)
-    ctx.db = Recording(ctx.db)
-    return ctx
+                                                 outlet_id=f"o{n % 11}"), clock.now()))
+        clock.advance(hours=6)
+    db["warnings"].insert_many(docs)
+    yield db, clock
+    client_for(config["MONGO_URI"]).drop_database(db.name)
+
+
+@pytest.fixture
+def many(stored):
+    db, clock = stored
+    return Context(Recording(db), clock, RecordedEvents("credit", db, clock), {})
 
 
 def explained(ctx, index, why):
@@ -47,11 +66,13 @@ def test_each_list_pages_on_its_index(many, actor, query, index):
     explained(many, index, f"warnings of {actor.username} by {sorted(query)}")
 
 
-@pytest.mark.parametrize("actor, index", [(CITY, "city_month"), (PUDONG, "district_month"),
-                                          (INSTITUTION, "institution_month"), (ENTERPRISE, "enterprise_month")])
-def test_the_overview_reads_one_month_of_a_scope_by_index(many, actor, index):
+@pytest.mark.parametrize("actor, index", [(CITY, "city_list"), (PUDONG, "district_list"),
+                                          (INSTITUTION, "institution_list"), (ENTERPRISE, "enterprise_list")])
+def test_the_overview_reads_one_month_of_a_scope_as_a_range_of_its_list_index(many, actor, index):
     out = warnings.overview(many, actor, {"month": "2026-12"})
-    assert out["total"] > 0
+    assert out["total"] > 0 and out["trend"][-1]["count"] == out["total"]
     explained(many, index, "overview month")
     # the trend counts each month with the same filter
-    assert_uses_index(many.db["warnings"].find(within(scope(actor), {"raised_month": "2026-12"})), index, "trend")
+    for month in ("2026-11", "2026-12"):
+        where = warnings._in_month(warnings.scope(actor), month)
+        assert_uses_index(many.db["warnings"].find(where), index, "trend")

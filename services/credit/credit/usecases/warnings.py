@@ -7,7 +7,6 @@ ride in the warning until they are in the outbox, emss_common/outbox.py).
 import importlib.util
 from datetime import datetime, time, timedelta, timezone
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from emss_common import paging
@@ -42,6 +41,14 @@ def month_of(at):
     return to_shanghai(at).strftime("%Y-%m")
 
 
+def month_range(month):
+    """The raised_at range of a month ("YYYY-MM") in Asia/Shanghai: [its first moment, the next's)."""
+    year, mon = int(month[:4]), int(month[5:])
+    first = datetime(year, mon, 1, tzinfo=SHANGHAI)
+    after = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=SHANGHAI)
+    return {"$gte": first.astimezone(timezone.utc), "$lt": after.astimezone(timezone.utc)}
+
+
 def _who(by):
     """Who took a step, as the trail and the events record it; None is the system."""
     if by is None:
@@ -56,7 +63,7 @@ def new_warning(finding, now):
     rule = rulebook.rule_named(finding.rule)
     return to_document({**finding.to_dict(), "id": finding_id(finding.rule, finding.key),
                         "status": lifecycle.Status.OPEN.value, "raised_at": now, "updated_at": now,
-                        "raised_month": month_of(now), "trail": [], "rule_name": rule["name"],
+                        "trail": [], "rule_name": rule["name"],
                         "severity": rule["severity"], "category": rule["category"], "lead": None, "order_ids": []})
 
 
@@ -70,13 +77,15 @@ def raise_finding(ctx, finding):
     event = ctx.events.new("warning.raised", wid, {"warning": to_wire(doc)})
     col = ctx.db[COLLECTION]
     try:
-        # One atomic upsert: the unique id decides between two replicas raising it at once.
-        before = col.find_one_and_update({"id": wid}, {"$setOnInsert": staged(doc, event)}, upsert=True,
-                                         projection={"_id": 0}, return_document=ReturnDocument.BEFORE)
+        # One atomic upsert: the unique id decides between two replicas raising it at once, and
+        # the server's answer (upserted or not) says which one did. (A find_one_and_update's
+        # "no document before" cannot: SecantusDB answers it to the loser of a race too.)
+        created = col.update_one({"id": wid}, {"$setOnInsert": staged(doc, event)},
+                                 upsert=True).upserted_id is not None
     except DuplicateKeyError:  # the other one inserted it between our look and our insert
-        before = col.find_one({"id": wid}, {"_id": 0})
-    if before is not None:
-        return to_wire(before), False
+        created = False
+    if not created:
+        return to_wire(col.find_one({"id": wid}, {"_id": 0})), False
     ctx.events.flush(COLLECTION, wid, event)
     return to_wire(doc), True
 
@@ -215,6 +224,11 @@ def _months_back(month, n):
     return list(reversed(out))
 
 
+def _in_month(where, month):
+    """The warnings of a scope raised in a month: a range on the scope's list index."""
+    return paging.strict_bounds(within(where, {"raised_at": month_range(month)}))
+
+
 def _ranked(counts, make):
     return [make(k, n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
 
@@ -227,7 +241,7 @@ def overview(ctx, actor, query=None):
     month = q.get("month") or month_of(ctx.now)
     col = ctx.db[COLLECTION]
     fields = {"_id": 0, "rule": 1, "rule_name": 1, "district": 1, "institution_id": 1, "status": 1, "category": 1}
-    rows = list(col.find(within(where, {"raised_month": month}), fields))
+    rows = list(col.find(_in_month(where, month), fields))
     by = {k: {} for k in ("rule", "district", "institution_id", "status", "category")}
     names = {}
     for r in rows:
@@ -235,8 +249,7 @@ def overview(ctx, actor, query=None):
         for k in by:
             by[k][r.get(k)] = by[k].get(r.get(k), 0) + 1
     institutions = _institution_names(ctx, [i for i in by["institution_id"] if i])
-    trend = [{"month": m, "count": col.count_documents(within(where, {"raised_month": m}))}
-             for m in _months_back(month, TREND_MONTHS)]
+    trend = [{"month": m, "count": col.count_documents(_in_month(where, m))} for m in _months_back(month, TREND_MONTHS)]
     return {
         "month": month, "total": len(rows),
         "by_rule": _ranked(by["rule"], lambda k, n: {"rule": k, "name": names[k], "count": n}),
