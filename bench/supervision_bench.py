@@ -64,7 +64,7 @@ from emss_common.clock import SHANGHAI, FrozenClock  # noqa: E402
 from emss_common.forms import form  # noqa: E402
 from emss_common.serial import to_document, to_wire  # noqa: E402
 from emss_common.vocabulary import CHECKIN_FLAGS, REPORT_FOR_FORM  # noqa: E402
-from emss_common.workdays import working_days_between, working_deadline  # noqa: E402
+from emss_common.workdays import working_days_between  # noqa: E402
 
 INSTITUTIONS, TASKS = 409, 1608          # seed 001: 总共 409 条 (运维机构), 1608 条 (运维任务)
 RECORDS_GOAL = 2_000_000                 # about the record facts of a Shanghai year
@@ -481,9 +481,10 @@ class Year:
         """The report a comparison or periodic check expects: on time, late, or missing (tasks
         announces report.missing the day after the obligation's deadline) and maybe late after."""
         from tasks.domain.obligations import report_obligation
-        ob = report_obligation(record["id"], record["form_kind"], performed_on, 5)
+        from tasks.domain.reports import UploadDeadline
+        ob = report_obligation(record["id"], record["form_kind"], performed_on)
         issued = performed_on + timedelta(days=rng.randint(0, 3))
-        due = working_deadline(issued, 5)
+        due = UploadDeadline().due(issued)
         r = rng.random()
         if r < RATES["report_missing"]:
             uploaded_on = None if rng.random() >= RATES["missing_then_uploaded"] else \
@@ -618,6 +619,33 @@ def _routes(service_class):
             if isinstance(ep, EventHandler):
                 out[(ep.source_service, ep.event_type)].append(name)
     return out
+
+
+class RoundTrips:
+    """Counts the commands every client of this process sends to the store (pymongo's command
+    monitoring): the store round trips one fact costs, by kind."""
+
+    WRITES = {"insert", "update", "delete", "findAndModify"}
+
+    def __init__(self):
+        from pymongo import monitoring
+        self.total, self.writes = 0, 0
+
+        class Listener(monitoring.CommandListener):
+            def started(inner, event):
+                self.total += 1
+                if event.command_name in self.WRITES:
+                    self.writes += 1
+
+            def succeeded(inner, event):
+                pass
+
+            def failed(inner, event):
+                pass
+        monitoring.register(Listener())
+
+
+ROUND_TRIPS = None
 
 
 class Credit:
@@ -787,6 +815,8 @@ def main():
     print("directly and credit's own events are counted in its outbox, not relayed.")
     print("load average (1/5/15 min): %.1f %.1f %.1f on %d cores; budget %.0f s; shares %s; seed %d" % (
         *os.getloadavg(), os.cpu_count(), BUDGET, ",".join(f"{s:g}" for s in SHARES), SEED))
+    global ROUND_TRIPS
+    ROUND_TRIPS = RoundTrips()   # before the first client: listeners are fixed when a client is made
     server, tmp = None, None
     uri = os.environ.get("MONGO_URI")
     if not uri:
@@ -825,7 +855,7 @@ def run(client, server, began):
     print()
     print(f"{'share':>6} {'tasks':>5} {'records':>9} {'facts':>10} {'ingest s':>9} {'facts/s':>8} {'ms/fact':>8} "
           f"{'sweep s':>8} {'subjects':>9} {'tick s':>7} {'warnings':>9} {'store MB':>9}")
-    rows, done_tasks, per_type = [], 0, defaultdict(lambda: [0, 0.0])
+    rows, done_tasks, per_type = [], 0, defaultdict(lambda: [0, 0.0, 0, 0])
     cum = Counter()
     for share in SHARES:
         n = city.share_tasks(share)
@@ -843,22 +873,26 @@ def run(client, server, began):
         credit.log.on = not rows      # the first share's queries are noted for the plans
         year = Year(city, producers, done_tasks, n)
         t_wall, ingest, count, over = time.monotonic(), 0.0, 0, False
-        shown, window = time.monotonic(), defaultdict(lambda: [0, 0.0])
+        shown, window = time.monotonic(), defaultdict(lambda: [0, 0.0, 0, 0])
         for event in year:
             event = wire(event)
+            trips, writes = ROUND_TRIPS.total, ROUND_TRIPS.writes
             spent = credit.ingest(event)
             ingest += spent
             count += 1
             for table in (per_type, window):
-                table[event["type"]][0] += 1
-                table[event["type"]][1] += spent
+                row = table[event["type"]]
+                row[0] += 1
+                row[1] += spent
+                row[2] += ROUND_TRIPS.total - trips
+                row[3] += ROUND_TRIPS.writes - writes
             if count % 500 == 0:
                 if time.monotonic() - began > BUDGET * 1.1:
                     over = True
                     break
                 if time.monotonic() - shown > PROGRESS_SECONDS:
                     progress(share, count, ingest, event, window)
-                    shown, window = time.monotonic(), defaultdict(lambda: [0, 0.0])
+                    shown, window = time.monotonic(), defaultdict(lambda: [0, 0.0, 0, 0])
         if over:
             print(f"{share * 100:5.1f}% stopped after {count:,} facts: past the budget; not counted")
             break
@@ -900,9 +934,12 @@ def report(rows, per_type, cum, credit, city):
     print("ingest s is cumulative; sweep s is the regulator's sweep over the whole year (start + every slice);")
     print("tick s is one run of the time-based checks at the year's end; subjects: what the sweep judged.")
     print()
-    print(f"Facts of the largest share ({last['share'] * 100:g} %), by event type (mean ms in credit's handlers):")
-    for type_, (n, s) in sorted(per_type.items(), key=lambda kv: -kv[1][1]):
-        print(f"  {type_:<30} {n:>9,}  {1000 * s / n:7.2f} ms  {100 * s / sum(v[1] for v in per_type.values()):5.1f} %")
+    print("Facts of all shares by event type: how many, mean ms in credit's handlers, share of the time, and the")
+    print("store round trips each took (commands; of them writes, each fsync'ed by SecantusDB):")
+    whole = sum(v[1] for v in per_type.values())
+    for type_, (n, s, trips, writes) in sorted(per_type.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {type_:<30} {n:>9,}  {1000 * s / n:7.2f} ms  {100 * s / whole:5.1f} %   "
+              f"{trips / n:5.1f} round trips ({writes / n:4.1f} writes)")
     if credit.unrouted:
         print(f"  not routed to any credit handler: {dict(credit.unrouted)}")
     if credit.failures:
