@@ -743,6 +743,16 @@ def store_mb(db, server):
         return float("nan")
 
 
+def cpu_seconds(pid=None):
+    """User + system CPU seconds of a process (this one by default), from /proc."""
+    try:
+        with open(f"/proc/{pid or 'self'}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def warnings_by_rule(db):
     counts = Counter()
     for w in db["warnings"].find({}, {"_id": 0, "rule": 1, "status": 1}):
@@ -925,6 +935,9 @@ def run(client, server, began):
         print("no share fitted the budget")
         return
     report(rows, per_type, cum, credit, city)
+    wall = time.monotonic() - began
+    print(f"\nCPU over the run ({wall:.0f} s wall, 2 cores): the bench process (generator and credit's handlers) "
+          f"{cpu_seconds():.0f} s, the store server {cpu_seconds(server.pid) if server else float('nan'):.0f} s")
 
 
 def report(rows, per_type, cum, credit, city):
