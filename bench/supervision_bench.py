@@ -877,7 +877,7 @@ def run(client, server, began):
             wall_per_task = last["wall_ingest"] / last["new_tasks"]
             guess = wall_per_task * (n - done_tasks) + (last["sweep_s"] + last["tick_s"]) * n / last["tasks"]
             if elapsed + guess > BUDGET:
-                print(f"{share * 100:5.1f}% not started: ≈ {guess:.0f} s more would pass the budget "
+                print(f"{share * 100:5.3g}% not started: ≈ {guess:.0f} s more would pass the budget "
                       f"({elapsed:.0f} s spent of {BUDGET:.0f} s)")
                 break
         credit.log.on = not rows      # the first share's queries are noted for the plans
@@ -904,7 +904,7 @@ def run(client, server, began):
                     progress(share, count, ingest, event, window)
                     shown, window = time.monotonic(), defaultdict(lambda: [0, 0.0, 0, 0])
         if over:
-            print(f"{share * 100:5.1f}% stopped after {count:,} facts: past the budget; not counted")
+            print(f"{share * 100:5.3g}% stopped after {count:,} facts: past the budget; not counted")
             break
         wall_ingest = time.monotonic() - t_wall
         cum.update(year.counts)
@@ -927,7 +927,7 @@ def run(client, server, began):
                "store": store_mb(db, server)}
         rows.append(row)
         done_tasks = n
-        print(f"{share * 100:5.1f}% {n:>5} {row['records']:>9,} {total_facts:>10,} {total_ingest:>9.1f} "
+        print(f"{share * 100:5.3g}% {n:>5} {row['records']:>9,} {total_facts:>10,} {total_ingest:>9.1f} "
               f"{count / ingest if ingest else float('nan'):>8.0f} {1000 * ingest / max(count, 1):>8.2f} "
               f"{sweep_s:>8.1f} {job['done']:>9,} {tick_s:>7.1f} {row['warnings']:>9,} {row['store']:>9.0f}",
               flush=True)
