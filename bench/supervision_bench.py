@@ -698,8 +698,14 @@ class Credit:
         regulator = Actor.from_dict({"account_id": "a-city", "username": "city", "roles": ["regulator"],
                                      "district": "全市"})
         job = sweeps.start_sweep(self.ctx(), regulator, {"start": start.isoformat(), "end": end.isoformat()})
+        phases = sweeps._phases(start, end)
+        self.sweep_phases = {name: [self.svc.db[col].count_documents(q), 0.0] for name, col, q, _ in phases}
         while job["status"] != "done":
+            # a slice may finish one phase and begin the next: its time goes to the phase it began in
+            name = phases[min(job.get("phase", 0), len(phases) - 1)][0]
+            t = time.perf_counter()
             job = sweeps.advance(self.ctx())
+            self.sweep_phases[name][1] += time.perf_counter() - t
         return job
 
 
@@ -961,6 +967,10 @@ def report(rows, per_type, cum, credit, city):
     wall = sum(r["wall_ingest"] for r in rows)
     print(f"the bench's own part (making the events, JSON) took {wall - last['ingest_cum']:.0f} s of the "
           f"{wall:.0f} s of feeding; only the handlers' time counts as ingestion")
+    print()
+    print("The last sweep by phase (subjects, seconds, ms per subject):")
+    for name, (n, secs) in credit.sweep_phases.items():
+        print(f"  {name:<12} {n:>9,}  {secs:8.1f} s  {1000 * secs / n if n else 0:6.2f} ms")
     print()
     print(f"Warnings after the largest share, by rule ({last['warnings']:,}; the last sweep raised "
           f"{last['sweep_raised']} the incremental path had not):")
