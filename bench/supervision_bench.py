@@ -54,11 +54,13 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from collections import Counter, defaultdict
 from datetime import date, datetime, time as dtime, timedelta, timezone
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")   # nameko's import, not ours
 
 from emss_common.clock import SHANGHAI, FrozenClock  # noqa: E402
 from emss_common.forms import form  # noqa: E402
