@@ -877,7 +877,7 @@ def run(client, server, began):
         print(f"WARNING: credit has no handler for {', '.join(facts_routes)}: those events are counted, not ingested")
     print()
     print(f"{'share':>6} {'tasks':>5} {'records':>9} {'facts':>10} {'ingest s':>9} {'facts/s':>8} {'ms/fact':>8} "
-          f"{'sweep s':>8} {'subjects':>9} {'tick s':>7} {'warnings':>9} {'store MB':>9}")
+          f"{'sweep s':>8} {'subjects':>9} {'tick s':>7} {'warnings':>9} {'store MB':>9} {'load':>5}")
     rows, done_tasks, per_type = [], 0, defaultdict(lambda: [0, 0.0, 0, 0])
     cum = Counter()
     for share in SHARES:
@@ -942,7 +942,8 @@ def run(client, server, began):
         done_tasks = n
         print(f"{share * 100:5.3g}% {n:>5} {row['records']:>9,} {total_facts:>10,} {total_ingest:>9.1f} "
               f"{count / ingest if ingest else float('nan'):>8.0f} {1000 * ingest / max(count, 1):>8.2f} "
-              f"{sweep_s:>8.1f} {job['done']:>9,} {tick_s:>7.1f} {row['warnings']:>9,} {row['store']:>9.0f}",
+              f"{sweep_s:>8.1f} {job['done']:>9,} {tick_s:>7.1f} {row['warnings']:>9,} {row['store']:>9.0f} "
+              f"{os.getloadavg()[1]:>5.1f}",
               flush=True)
     if not rows:
         print("no share fitted the budget")
@@ -958,7 +959,9 @@ def report(rows, per_type, cum, credit, city):
     print()
     print("facts/s is of that share's step (the tasks it added, with the store holding the shares before it);")
     print("ingest s is cumulative; sweep s is the regulator's sweep over the whole year (start + every slice);")
-    print("tick s is one run of the time-based checks at the year's end; subjects: what the sweep judged.")
+    print("tick s is one run of the time-based checks at the year's end; subjects: what the sweep judged;")
+    print("load: the machine's 5-minute load average when the share was done (2 cores; the bench and its store")
+    print("server account for about 1.5 of it).")
     print()
     print("Facts of all shares by event type: how many, mean ms in credit's handlers, share of the time, and the")
     print("store round trips each took (commands; of them writes, each fsync'ed by SecantusDB):")
