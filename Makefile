@@ -38,6 +38,7 @@ bench: install-dev
 	$(PY) bench/gateway_growth_bench.py
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/field_bench.py
+	$(PY) bench/supervision_bench.py
 
 clean:
 	rm -rf $(VENV) var tests/screenshots
