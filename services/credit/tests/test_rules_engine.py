@@ -225,3 +225,22 @@ def test_a_certificate_known_after_the_records_is_judged_then(two):
     assert ctx.db["warnings"].find_one({"key": "r5"})["status"] == "resolved"
     assert len(F.person(ctx.db, "s1")["certificates"]) == 2   # the history is kept
 
+
+
+def test_a_sweep_pages_a_period_day_by_day_and_sees_every_subject_once(two):
+    ctx, _ = two
+    col = ctx.db["sweep_paging_probe"]
+    days = {"2026-11-01": 5, "2026-11-02": 0, "2026-11-03": 1, "2026-11-30": 4, "2026-12-01": 2}
+    for day, n in days.items():
+        for i in range(n):
+            col.insert_one({"id": f"{day}-{i}", "performed_on": day})
+    query = {"performed_on": {"$gte": "2026-11-01", "$lte": "2026-11-30"}}
+    seen, cursor = [], None
+    while True:
+        rows = sweeps._page(col, query, "performed_on", cursor, 2)
+        seen += [r["id"] for r in rows]
+        if len(rows) < 2:
+            break
+        cursor = {"sort": rows[-1]["performed_on"], "id": rows[-1]["id"]}
+    assert seen == sorted(f"{d}-{i}" for d, n in days.items() if d <= "2026-11-30" for i in range(n))
+    assert sweeps._following("2026-12") == "2027-01" and sweeps._following("2026-12-31") == "2027-01-01"

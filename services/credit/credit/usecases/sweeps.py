@@ -39,7 +39,8 @@ class SweepSchema(StrictSchema):
 
 
 def _phases(start, end):
-    """(name, collection, filter, sort field) of the subjects a sweep over [start, end] judges."""
+    """(name, collection, filter, sort field) of the subjects a sweep over [start, end] judges. A
+    sort field holds an ISO day or month; pages walk it one value at a time (_page)."""
     s, e = start.isoformat(), end.isoformat()
     return (
         ("records", F.RECORDS, {"performed_on": {"$gte": s, "$lte": e}}, "performed_on"),
@@ -49,6 +50,14 @@ def _phases(start, end):
         ("void_months", F.VOID_MONTHS, {"month": {"$gte": s[:7], "$lte": e[:7]}}, "month"),
         ("flag_months", F.FLAG_MONTHS, {"month": {"$gte": s[:7], "$lte": e[:7]}}, "month"),
     )
+
+
+def _following(value):
+    """The ISO day or month after `value`."""
+    if len(value) == 7:
+        year, month = int(value[:4]), int(value[5:])
+        return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return (date.fromisoformat(value) + timedelta(days=1)).isoformat()
 
 
 def _may_sweep(actor):
@@ -126,21 +135,24 @@ def advance(ctx, slice_size=500, sink=None):
 
 
 def _page(col, query, sort, cursor, limit):
-    """The next subjects after the cursor, in (sort field, id) order: a range scan of an index."""
-    order = [(sort, 1), ("id", 1)] if sort else [("id", 1)]
-    if cursor is None:
-        return list(col.find(query, {"_id": 0}).sort(order).limit(limit))
+    """The next subjects after the cursor, in (sort value, id) order. A sorted phase is read one
+    day (or month) at a time, an equality and an id range: an engine that sorts in memory after an
+    equality prefix (SecantusDB) then sorts one day's subjects, never the rest of the period."""
     if not sort:
-        return list(col.find({**query, "id": {"$gt": cursor["id"]}}, {"_id": 0}).sort(order).limit(limit))
-    same = list(col.find({**query, sort: cursor["sort"], "id": {"$gt": cursor["id"]}}, {"_id": 0})
-                .sort(order).limit(limit))
-    if len(same) >= limit:
-        return same
-    bound = dict(query.get(sort) or {})
-    bound["$gt"] = cursor["sort"]
-    bound.pop("$gte", None)
-    later = list(col.find({**query, sort: bound}, {"_id": 0}).sort(order).limit(limit - len(same)))
-    return same + later
+        q = query if cursor is None else {**query, "id": {"$gt": cursor["id"]}}
+        return list(col.find(q, {"_id": 0}).sort([("id", 1)]).limit(limit))
+    bounds = query[sort]
+    value = cursor["sort"] if cursor else bounds["$gte"]
+    after = cursor["id"] if cursor else None
+    rows = []
+    while value <= bounds["$lte"] and len(rows) < limit:
+        q = {**query, sort: value}
+        if after is not None:
+            q["id"] = {"$gt": after}
+        rows += list(col.find(q, {"_id": 0}).sort([("id", 1)]).limit(limit - len(rows)))
+        if len(rows) < limit:
+            value, after = _following(value), None
+    return rows
 
 
 def _judge(engine, phase, row):
