@@ -39,6 +39,7 @@ bench: install-dev
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/field_bench.py
 	$(PY) bench/supervision_bench.py
+	$(PY) bench/sweep_page_bench.py
 
 clean:
 	rm -rf $(VENV) var tests/screenshots
