@@ -6,6 +6,7 @@ keys of earlier findings that these facts show to be over (a late report closes 
 The engine (usecases/engine.py) gathers the facts and turns the result into warnings; a sweep
 calls the same judge on the same kept facts, so both give the same answer.
 """
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -31,7 +32,7 @@ NOTHING = Judged()
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(ABC):
     code: str
     name: str               # Chinese
     category: str           # done (做没做) | quality (好不好)
@@ -47,8 +48,9 @@ class Rule:
         assert self.category in CATEGORIES and self.applies_to in SUBJECTS
         assert self.severity in SEVERITIES and self.source in MARKS
 
+    @abstractmethod
     def judge(self, facts, limits, now):
-        raise NotImplementedError
+        """Facts in, a Judged out; each kind of rule states its own."""
 
     def describe(self, limits=None):
         """The rule as the catalogue page shows it, with the limits in force (defaults if not given)."""
