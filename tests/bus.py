@@ -6,6 +6,8 @@ import eventlet
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
+from tests.waiting import PATIENCE
+
 
 class EventTap:
     """Every event `source` publishes (matching `routing_keys`) from now on, in order."""
@@ -39,7 +41,7 @@ class EventTap:
         return [e for e in self.collect()
                 if e["type"] == type_ and (subject is None or e["subject"] == subject)]
 
-    def wait_for(self, type_, subject=None, timeout=5.0):
+    def wait_for(self, type_, subject=None, timeout=PATIENCE):
         """The first event of this type (and subject); polls, never sleeps blindly."""
         deadline = eventlet.hubs.get_hub().clock() + timeout
         while True:

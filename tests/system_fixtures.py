@@ -11,6 +11,7 @@ from tasks.service import TasksService
 from fieldrecords.service import FieldRecordsService
 from confirmation.service import ConfirmationService
 from credit.service import CreditService
+from tests.waiting import PATIENCE
 
 
 ALL_SERVICES = (RegistryService, TasksService, FieldRecordsService, ConfirmationService, CreditService)
@@ -18,7 +19,9 @@ ALL_SERVICES = (RegistryService, TasksService, FieldRecordsService, Confirmation
 
 def make_gateway(service_config, health_timeout=3.0):
     settings = Settings.from_env({"AMQP_URI": service_config["AMQP_URI"],
-                                  "EMSS_SECRET_KEY": "test-secret", "EMSS_RPC_TIMEOUT": "15"})
+                                  "EMSS_SECRET_KEY": "test-secret",
+                                  # a slow answer on a busy machine is not a failure here
+                                  "EMSS_RPC_TIMEOUT": str(PATIENCE)})
     app = create_app(settings, health_timeout=health_timeout)
     app.config["TESTING"] = True
     return app

@@ -8,7 +8,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from emss_common.storeserver import StoreServer, free_port
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_every_service_answers_again_by_itself_when_the_store_comes_back(contain
     for cls in ALL_SERVICES:
         container_factory(cls, config).start()
     names = [cls.name for cls in ALL_SERVICES]
-    with ClusterRpcProxy(config, timeout=20) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         for name in names:
             assert getattr(rpc, name).health()["status"] == "ok"
         own_store.kill()

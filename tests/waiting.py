@@ -2,7 +2,13 @@
 import eventlet
 
 
-def eventually(check, timeout=10):
+# How long a test waits for an asynchronous fact before it fails. Generous: the whole system runs in
+# one process on a machine that may be busy (a stall of tens of seconds has been seen there), and a
+# wait returns as soon as its condition holds, so a passing run never waits this long.
+PATIENCE = 60
+
+
+def eventually(check, timeout=PATIENCE):
     """Call `check` until it stops raising AssertionError; its result, or the last failure."""
     deadline = eventlet.hubs.get_hub().clock() + timeout
     while True:

@@ -14,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
+from tests.waiting import PATIENCE
 from tests.browser.tasks_flows import PEOPLE, _post, day, make_world, monitoring_contract, navigate, retry, today
 
 PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True}
@@ -103,7 +104,7 @@ def sampling_task(api, base_url, w):
 
 # ----- steps on the phone -----
 
-def wait_for(page, check, timeout=20, what="the page"):
+def wait_for(page, check, timeout=PATIENCE, what="the page"):
     """Poll the browser until check() holds (not Playwright's event waits: under eventlet they hang).
     check() returning a falsy value or raising means "not yet"."""
     deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
+from tests.waiting import PATIENCE
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -25,7 +26,7 @@ def day(offset):
     return (today() + timedelta(days=offset)).isoformat()
 
 
-def retry(call, timeout=20, what="the tasks service to catch up"):
+def retry(call, timeout=PATIENCE, what="the tasks service to catch up"):
     """Call until it stops raising AssertionError (the tasks service's registry copy lags)."""
     deadline = time.monotonic() + timeout
     while True:

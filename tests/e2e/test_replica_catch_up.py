@@ -5,7 +5,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from registry.service import RegistryService
 from tasks.service import TasksService
 from tests import builders as b
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 
 def test_a_late_tasks_service_copies_existing_registry_facts(container_factory, service_config):
@@ -13,7 +13,7 @@ def test_a_late_tasks_service_copies_existing_registry_facts(container_factory, 
     # machine) is retried within the wait below, as the minute's round would be in production.
     config = {**service_config, "EMSS_FROZEN_NOW": "2026-11-23T10:00:00+08:00", "EMSS_RECONCILE_SECONDS": "5"}
     container_factory(RegistryService, config).start()
-    with ClusterRpcProxy(config, timeout=15) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         out = rpc.registry.register_enterprise({"enterprise": b.enterprise(), "account": b.account("late_ent")})
         actor = rpc.registry.login({"username": "late_ent", "password": "Field#Pass2026"})["actor"]
         outlet = rpc.registry.add_outlet(actor, out["enterprise"]["id"], b.outlet())
@@ -27,7 +27,7 @@ def test_a_late_tasks_service_copies_existing_registry_facts(container_factory, 
             assert db["outlets"].find_one({"id": outlet["id"]})["kind"] == "wastewater"
         # the first round runs as the service starts; on a busy machine a round may time out on an RPC
         # (30 s) and the next one finish the work
-        eventually(copied, timeout=150)
+        eventually(copied, timeout=5 * PATIENCE)
 
 
 
@@ -39,7 +39,7 @@ def test_a_late_confirmation_service_copies_records_already_submitted(container_
     from services.fieldrecords.tests.test_service_records import start, submit, work_photo
     config = {**service_config, "EMSS_FROZEN_NOW": fr.NOW, "EMSS_RECONCILE_SECONDS": "5"}  # as above
     container_factory(FieldRecordsService, config).start()
-    with ClusterRpcProxy(config, timeout=20) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         fr.seed_facts(fr.Feed(config), rpc.fieldrecords)
         record = start(rpc.fieldrecords)
         work_photo(rpc.fieldrecords, record["id"])
@@ -51,4 +51,4 @@ def test_a_late_confirmation_service_copies_records_already_submitted(container_
         def copied():
             listed = rpc.confirmation.list_records(fr.ENTERPRISE, {})
             assert [r["id"] for r in listed["items"]] == [record["id"]], listed
-        eventually(copied, timeout=60)
+        eventually(copied, timeout=5 * PATIENCE)

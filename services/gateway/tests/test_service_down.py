@@ -29,7 +29,7 @@ def test_a_stopped_service_answers_503_at_once_and_comes_back_by_itself(
             resp = client.get("/api/v1/contracts", headers=auth)
             assert resp.status_code == 503, resp.get_json()
             return resp
-        resp = eventually(api_says_down, timeout=10)
+        resp = eventually(api_says_down)
         assert resp.get_json() == {"error": {"code": "service_unavailable", "field": None,
                                              "message": "合同与任务服务（tasks）暂不可用，请稍后重试"}}
         assert resp.headers["Retry-After"]
