@@ -6,6 +6,8 @@ import eventlet
 # one process on a machine that may be busy (a stall of tens of seconds has been seen there), and a
 # wait returns as soon as its condition holds, so a passing run never waits this long.
 PATIENCE = 60
+# An HTTP client's own timeout: longer than the gateway's wait for a slow RPC (PATIENCE).
+HTTP_PATIENCE = 2 * PATIENCE
 
 
 def eventually(check, timeout=PATIENCE):

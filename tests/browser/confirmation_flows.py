@@ -24,6 +24,7 @@ from tests.browser.field_flows import _call, _ok, base_world, wait_for
 from tests.browser.flows import PASSWORD, unique
 from tests.browser.tasks_flows import _post, day, retry
 from tests.images import face_jpeg, signature_png
+from tests.waiting import HTTP_PATIENCE
 
 NO_FACE = "照片中未检测到清晰人脸，请重新拍摄工作照片"
 SELF_REVIEW = "填报人不能审核自己填报的运维记录（填报和审核不能为同一人）"
@@ -100,7 +101,7 @@ def file_record(base_url, token, task_id, outlet, kind, device, east_m=0.0):
     draft = _ok(_call(base_url, "POST", "/field-records", token, {
         "submission_id": f"start-{uuid.uuid4().hex[:12]}", "task_id": task_id, "outlet_id": outlet["id"],
         "form_kind": kind, "check_in": where}), 201)
-    upload = requests.post(f"{base_url}/api/v1/field-records/{draft['id']}/photos", timeout=30,
+    upload = requests.post(f"{base_url}/api/v1/field-records/{draft['id']}/photos", timeout=HTTP_PATIENCE,
                            headers={"Authorization": f"Bearer {token}"},
                            data={"upload_id": f"photo-{uuid.uuid4().hex[:12]}", "kind": "work"},
                            files={"file": ("work.jpg", fresh_face(), "image/jpeg")})
@@ -117,7 +118,7 @@ def departed_trip(base_url, w, task):
     token, where = w["field_token"], offset(w["ww"])
     trip = _ok(_call(base_url, "POST", "/sampling-trips", token, {
         "submission_id": f"trip-{uuid.uuid4().hex[:10]}", "sampling_task_id": task["id"], "check_in": where}), 201)
-    _ok(requests.post(f"{base_url}/api/v1/sampling-trips/{trip['id']}/photos", timeout=30,
+    _ok(requests.post(f"{base_url}/api/v1/sampling-trips/{trip['id']}/photos", timeout=HTTP_PATIENCE,
                       headers={"Authorization": f"Bearer {token}"},
                       data={"upload_id": f"tp-{uuid.uuid4().hex[:10]}", "kind": "work"},
                       files={"file": ("work.jpg", fresh_face(), "image/jpeg")}), 201)

@@ -10,6 +10,12 @@ import uuid
 
 import pytest
 import requests
+from playwright.sync_api import expect
+
+from tests.waiting import HTTP_PATIENCE, PATIENCE
+
+# Assertions on a page wait as long as any other wait in the tests (not Playwright's 5 s).
+expect.set_options(timeout=PATIENCE * 1000)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHOTS = os.path.join(ROOT, "tests", "screenshots")
@@ -54,7 +60,9 @@ def system(vhost, tmp_path_factory):
            "EMSS_ADMIN_USERNAME": "admin",
            "EMSS_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "EMSS_SECRET_KEY": uuid.uuid4().hex,
-           "EMSS_SESSION_CACHE_SECONDS": "0"}
+           "EMSS_SESSION_CACHE_SECONDS": "0",
+           # a slow answer on a busy machine is not a failure here
+           "EMSS_RPC_TIMEOUT": str(PATIENCE)}
     for name in SERVICES:
         env[f"METRICS_PORT_{name.upper()}"] = str(_free_port())
     log_dir = os.path.join(str(tmp_path_factory.getbasetemp()), "logs")
@@ -100,7 +108,7 @@ def new_page(browser, base_url):
     def make(width=1280, height=900, **kw):
         ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url,
                                   locale="zh-CN", timezone_id="Asia/Shanghai", **kw)
-        ctx.set_default_timeout(15000)
+        ctx.set_default_timeout(HTTP_PATIENCE * 1000)  # a page waits as long as its server may
         contexts.append(ctx)
         return ctx.new_page()
 
@@ -129,7 +137,7 @@ class Api:
         self.base_url = base_url
 
     def login(self, username, password):
-        r = requests.post(f"{self.base_url}/api/v1/auth/login", timeout=30,
+        r = requests.post(f"{self.base_url}/api/v1/auth/login", timeout=HTTP_PATIENCE,
                           json={"username": username, "password": password})
         r.raise_for_status()
         return r.json()["token"]
@@ -137,7 +145,7 @@ class Api:
     def call(self, method, path, token=None, json=None, expect=(200, 201)):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = requests.request(method, f"{self.base_url}/api/v1{path}", json=json, headers=headers,
-                             timeout=30)
+                             timeout=HTTP_PATIENCE)
         assert r.status_code in expect, (r.status_code, r.text)
         return r.json()
 

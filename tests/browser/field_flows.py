@@ -14,8 +14,8 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
-from tests.waiting import PATIENCE
 from tests.browser.tasks_flows import PEOPLE, _post, day, make_world, monitoring_contract, navigate, retry, today
+from tests.waiting import HTTP_PATIENCE, PATIENCE
 
 PHONE = {"width": 390, "height": 844, "is_mobile": True, "has_touch": True}
 
@@ -32,7 +32,7 @@ def phone(new_page, where):
 
 def _call(base_url, method, path, token, body=None):
     headers = {"Authorization": f"Bearer {token}"}
-    return requests.request(method, f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=30)
+    return requests.request(method, f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=HTTP_PATIENCE)
 
 
 def _ok(response, *codes):

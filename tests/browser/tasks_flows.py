@@ -13,7 +13,7 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
-from tests.waiting import PATIENCE
+from tests.waiting import HTTP_PATIENCE, PATIENCE
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -45,7 +45,7 @@ def fresh_code():
 
 def _post(base_url, path, token, body):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.post(f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=30)
+    return requests.post(f"{base_url}/api/v1{path}", json=body, headers=headers, timeout=HTTP_PATIENCE)
 
 
 PEOPLE = [("赵强", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")]

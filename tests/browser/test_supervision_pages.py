@@ -18,6 +18,7 @@ from tests.browser.field_flows import _call, _ok, field_world
 from tests.browser.flows import login, no_horizontal_overflow, press
 from tests.browser.tasks_flows import retry
 from tests.images import pdf_bytes, signature_png
+from tests.waiting import HTTP_PATIENCE
 
 pytestmark = pytest.mark.browser
 RULE = "INTEGRITY_DUPLICATE_PHOTO"
@@ -29,7 +30,7 @@ def file_record(base_url, token, task_id, outlet, kind, device, photo):
     draft = _ok(_call(base_url, "POST", "/field-records", token, {
         "submission_id": f"start-{uuid.uuid4().hex[:12]}", "task_id": task_id, "outlet_id": outlet["id"],
         "form_kind": kind, "check_in": where}), 201)
-    _ok(requests.post(f"{base_url}/api/v1/field-records/{draft['id']}/photos", timeout=30,
+    _ok(requests.post(f"{base_url}/api/v1/field-records/{draft['id']}/photos", timeout=HTTP_PATIENCE,
                       headers={"Authorization": f"Bearer {token}"},
                       data={"upload_id": f"photo-{uuid.uuid4().hex[:12]}", "kind": "work"},
                       files={"file": ("work.jpg", photo, "image/jpeg")}), 201)
