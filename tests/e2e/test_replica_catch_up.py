@@ -24,7 +24,9 @@ def test_a_late_tasks_service_copies_existing_registry_facts(container_factory, 
 
         def copied():
             assert db["enterprises"].find_one({"id": out["enterprise"]["id"]}) is not None
-            assert db["outlets"].find_one({"id": outlet["id"]})["kind"] == "wastewater"
+            # enterprises are copied before outlets: "no outlet yet" is a failed assertion, to wait on
+            copy = db["outlets"].find_one({"id": outlet["id"]})
+            assert copy is not None and copy["kind"] == "wastewater", copy
         # the first round runs as the service starts; on a busy machine a round may time out on an RPC
         # (30 s) and the next one finish the work
         eventually(copied, timeout=5 * PATIENCE)
