@@ -10,7 +10,7 @@ PATIENCE = 60
 HTTP_PATIENCE = 2 * PATIENCE
 
 
-def eventually(check, timeout=PATIENCE):
+def eventually(check, timeout=PATIENCE, interval=0.02):
     """Call `check` until it stops raising AssertionError; its result, or the last failure."""
     deadline = eventlet.hubs.get_hub().clock() + timeout
     while True:
@@ -19,4 +19,4 @@ def eventually(check, timeout=PATIENCE):
         except AssertionError:
             if eventlet.hubs.get_hub().clock() > deadline:
                 raise
-            eventlet.sleep(0.02)
+            eventlet.sleep(interval)

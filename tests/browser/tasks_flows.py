@@ -13,7 +13,7 @@ from playwright.sync_api import Error as PlaywrightError, expect
 
 from tests import builders
 from tests.browser.flows import PASSWORD, unique
-from tests.waiting import HTTP_PATIENCE, PATIENCE
+from tests.waiting import HTTP_PATIENCE, PATIENCE, eventually
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -27,15 +27,12 @@ def day(offset):
 
 
 def retry(call, timeout=PATIENCE, what="the tasks service to catch up"):
-    """Call until it stops raising AssertionError (the tasks service's registry copy lags)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}") from None
-            time.sleep(0.2)
+    """Call until it stops raising AssertionError (the tasks service's registry copy lags);
+    a timeout says what was awaited and how the last try failed."""
+    try:
+        return eventually(call, timeout, interval=0.2)  # gently: each try is an HTTP request
+    except AssertionError as exc:
+        raise AssertionError(f"timed out waiting for {what}: {exc}") from None
 
 
 def fresh_code():
@@ -114,7 +111,7 @@ def monitoring_contract(base_url, world):
     return retry(submit)
 
 
-def navigate(page, act, timeout=15):
+def navigate(page, act, timeout=PATIENCE):
     """Do `act` and wait until the page it leads to has loaded.
 
     Not page.expect_navigation(): under eventlet (root conftest) a wait that only Playwright's
@@ -143,7 +140,7 @@ def follow(page, link):
     navigate(page, link.click)
 
 
-def press_until(page, label, done, timeout=20):
+def press_until(page, label, done, timeout=PATIENCE):
     """Press a form button until `done()` holds: a page that failed only because the tasks
     service had not yet heard of a registry change is sent again."""
     deadline = time.monotonic() + timeout

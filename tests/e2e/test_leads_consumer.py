@@ -8,12 +8,8 @@ The consumer runs as the agency would run it, with --schema.
 import json
 import pathlib
 import sqlite3
-import subprocess
-import sys
 import uuid
-from urllib.parse import quote
 
-import eventlet
 import jsonschema
 import pytest
 
@@ -27,14 +23,14 @@ from emss_common.outbound import follow_up_message_id, lead_message_id
 from emss_common.store import open_database
 from services.credit.tests.findings import PUDONG, finding
 from services.credit.tests.lead_facts import MARKED_AT, REGULATOR, SYSTEM, closed, warning_doc
+from tests.agency import consume_once
 from tests.bus import EventFeed
 from tests.fakes import RecordedEvents
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 pytestmark = pytest.mark.broker
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CONSUMER = ROOT / "tools" / "enforcement_consumer.py"
 SCHEMA_FILE = ROOT / "docs/events/enforcement-v1.1.schema.json"
 PUBLIC = "https://emss.example.gov.cn"
 
@@ -55,23 +51,12 @@ class Agency:
     """The reference consumer in --once runs on its own queue and SQLite inbox; every line it printed."""
 
     def __init__(self, config, tmp_path):
-        vhost = quote(config["AMQP_URI"].rsplit("/", 1)[1], safe="")
-        self.url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+        self.amqp_uri = config["AMQP_URI"]
         self.queue, self.store = f"zhifa.{uuid.uuid4().hex[:8]}", tmp_path / "inbox.sqlite3"
         self.lines = []
 
     def once(self):
-        proc = subprocess.Popen([sys.executable, str(CONSUMER), "--url", self.url, "--queue", self.queue,
-                                 "--store", str(self.store), "--schema", str(SCHEMA_FILE), "--once",
-                                 "--idle-seconds", "0.5", "violation.#"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = eventlet.hubs.get_hub().clock() + 30
-        while proc.poll() is None:  # poll, so the in-process service keeps running meanwhile
-            assert eventlet.hubs.get_hub().clock() < deadline, "consumer did not finish"
-            eventlet.sleep(0.05)
-        out = proc.stdout.read().decode()
-        assert proc.returncode == 0, out
-        new = [line for line in out.splitlines() if " LISTENING " not in line]
+        new = consume_once(self.amqp_uri, self.queue, self.store, ["violation.#"], schema=SCHEMA_FILE)
         self.lines.extend(new)
         return new
 
@@ -98,7 +83,7 @@ def test_a_suspected_violation_reaches_the_agency_once_valid_then_its_outcome(co
     def lead_arrived():
         agency.once()
         assert agency.said("NEW", lead_id), agency.lines
-    eventually(lead_arrived, timeout=30)
+    eventually(lead_arrived)
 
     # The same event redelivered, and the warning re-emitted under a new event id: the same lead.
     feed.send("credit", "warning.suspected", doc["id"], None, event=suspected)
@@ -114,7 +99,7 @@ def test_a_suspected_violation_reaches_the_agency_once_valid_then_its_outcome(co
     def copy_arrived():
         agency.once()
         assert agency.said("DUPLICATE", lead_id), agency.lines
-    eventually(copy_arrived, timeout=30)
+    eventually(copy_arrived)
 
     # The outcome of a warning never marked suspected is not the agency's business.
     other = closed(warning_doc("W-ffffffffffffffffffff", suspected=False), "dismiss", "dismissed", REGULATOR,
@@ -127,7 +112,7 @@ def test_a_suspected_violation_reaches_the_agency_once_valid_then_its_outcome(co
     def follow_up_arrived():
         agency.once()
         assert agency.said("NEW", follow_id), agency.lines
-    eventually(follow_up_arrived, timeout=30)
+    eventually(follow_up_arrived)
     eventually(lambda: _assert(db["processed_events"].find_one({"event_id": ignored["id"]}) is not None))
     assert db["outbox"].find_one({"id": follow_up_message_id(other["id"], "dismissed")}) is None
 
@@ -161,7 +146,7 @@ def test_a_regulator_marks_a_warning_suspected_and_dismisses_it_through_the_rpc(
     db["institutions"].insert_one({"id": "i1", "name": "上海某环境技术有限公司"})  # credit's registry copy
     raised, _ = warnings.raise_finding(Context(db, clock, RecordedEvents("credit", db, clock), {}), finding())
 
-    with ServiceRpcProxy("credit", config, timeout=20) as credit:
+    with ServiceRpcProxy("credit", config, timeout=PATIENCE) as credit:
         marked = credit.act_on_warning(PUDONG.to_dict(), raised["id"], {"action": "suspect"})
         assert marked["status"] == "suspected"
         lead_id = credit.get_warning(PUDONG.to_dict(), raised["id"])["lead"]["message_id"]
@@ -169,14 +154,14 @@ def test_a_regulator_marks_a_warning_suspected_and_dismisses_it_through_the_rpc(
         def lead_arrived():
             agency.once()
             assert agency.said("NEW", lead_id), agency.lines
-        eventually(lead_arrived, timeout=30)
+        eventually(lead_arrived)
         credit.act_on_warning(PUDONG.to_dict(), raised["id"], {"action": "dismiss", "reason": "经核实系停产期间"})
     follow_id = follow_up_message_id(raised["id"], "dismissed")
 
     def follow_up_arrived():
         agency.once()
         assert agency.said("NEW", follow_id), agency.lines
-    eventually(follow_up_arrived, timeout=30)
+    eventually(follow_up_arrived)
     eventually(lambda: _assert(db["warnings"].find_one({"id": raised["id"]})["lead"]["outcome"] == "dismissed"))
 
     assert sorted(line.split()[3] for line in agency.lines if line.split()[1] == "NEW") == sorted(

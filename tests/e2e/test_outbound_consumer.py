@@ -4,12 +4,8 @@ consumer, through the real broker, valid against the published JSON Schema.
 import json
 import pathlib
 import sqlite3
-import subprocess
-import sys
 import uuid
-from urllib.parse import quote
 
-import eventlet
 import jsonschema
 import pytest
 from nameko.standalone.events import event_dispatcher
@@ -18,12 +14,12 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from confirmation.service import ConfirmationService
 from emss_common.events import make_event
 from services.confirmation.tests.facts import ENTERPRISE, REVIEWER, act, record_fact
-from tests.waiting import eventually
+from tests.agency import consume_once
+from tests.waiting import PATIENCE, eventually
 
 pytestmark = pytest.mark.broker
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CONSUMER = ROOT / "tools" / "enforcement_consumer.py"
 SCHEMA = json.loads((ROOT / "docs/events/enforcement-v1.schema.json").read_text(encoding="utf-8"))
 
 
@@ -42,27 +38,14 @@ def container(container_factory, config):
 
 @pytest.fixture
 def confirmation(container, config):
-    with ServiceRpcProxy("confirmation", config, timeout=20) as proxy:
+    with ServiceRpcProxy("confirmation", config, timeout=PATIENCE) as proxy:
         yield proxy
-
-
-def consume_once(config, queue, store):
-    vhost = quote(config["AMQP_URI"].rsplit("/", 1)[1], safe="")
-    proc = subprocess.Popen([sys.executable, str(CONSUMER), "--url", f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
-                             "--queue", queue, "--store", str(store), "--once", "--idle-seconds", "0.5", "record.#"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = eventlet.hubs.get_hub().clock() + 30
-    while proc.poll() is None:  # poll, so the in-process service keeps running meanwhile
-        assert eventlet.hubs.get_hub().clock() < deadline, "consumer did not finish"
-        eventlet.sleep(0.05)
-    out = proc.stdout.read().decode()
-    assert proc.returncode == 0, out
-    return [line for line in out.splitlines() if " LISTENING " not in line]
 
 
 def test_voided_and_overdue_records_reach_the_agency_once_and_valid(container, confirmation, config, tmp_path):
     queue, store = f"zhifa.{uuid.uuid4().hex[:8]}", tmp_path / "inbox.sqlite3"
-    assert consume_once(config, queue, store) == []  # the agency's queue exists before anything happens
+    # the agency's queue exists before anything happens
+    assert consume_once(config["AMQP_URI"], queue, store, ["record.#"]) == []
     dispatch = event_dispatcher(config)
     facts = [record_fact("r1", "YW2026000001"), record_fact("r2", "YW2026000002")]
     for fact in facts:
@@ -77,10 +60,10 @@ def test_voided_and_overdue_records_reach_the_agency_once_and_valid(container, c
     lines = []
 
     def both_arrived():
-        lines.extend(consume_once(config, queue, store))
+        lines.extend(consume_once(config["AMQP_URI"], queue, store, ["record.#"]))
         assert sorted(line.split()[2] for line in lines if line.split()[1] == "NEW") == [
             "record.confirmation_overdue", "record.voided"], lines
-    eventually(both_arrived, timeout=30)
+    eventually(both_arrived)
     # Delivery is at-least-once: a copy whose confirm the relay did not see in time is published
     # again with the same id (here the jump of the service's clock ends the first attempt's claim
     # at once), and the agency answers DUPLICATE. Each fact is NEW exactly once, under one id.
