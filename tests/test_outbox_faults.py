@@ -15,7 +15,7 @@ from emss_common.outbox import CRASH_AFTER_WRITE, PENDING
 from emss_common.store import open_database
 from emss_common.storeserver import free_port
 from tests.bus import EventFeed, EventTap
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAULT_EXIT = 17  # outbox.crash_point's exit status
@@ -51,11 +51,11 @@ def wait_until_it_answers(rpc, name, proc):
     def answers():
         assert proc.poll() is None, f"{name} exited early ({proc.returncode})"
         assert getattr(rpc, name).health()["pid"] == proc.pid
-    eventually(answers, timeout=60)
+    eventually(answers)
 
 
 def died_at_the_fault(proc):
-    eventually(lambda: _assert(proc.poll() == FAULT_EXIT), timeout=60)
+    eventually(lambda: _assert(proc.poll() == FAULT_EXIT))
 
 
 def pending_in(config, service, collection, subject_id):
@@ -65,7 +65,7 @@ def pending_in(config, service, collection, subject_id):
 
 def arrives_once(tap, container, type_, subject):
     """The event arrives after the restart; further relay rounds send nothing more."""
-    eventually(lambda: _assert(tap.of(type_, subject)), timeout=30)
+    eventually(lambda: _assert(tap.of(type_, subject)))
     for _ in range(2):
         with entrypoint_hook(container, "relay_outbox") as relay:
             relay()
@@ -93,12 +93,12 @@ def test_registry_killed_after_submitting_a_filing_announces_it_after_restart(
     config = {**service_config, "EMSS_FROZEN_NOW": NOW}
     first = container_factory(RegistryService, config)
     first.start()
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         admin = rpc.registry.login({"username": "admin", "password": config["EMSS_ADMIN_PASSWORD"]})["actor"]
         inst, actor = Flow(rpc.registry, admin).register()
     first.stop()
 
-    with EventTap(config["AMQP_URI"], "registry") as tap, ClusterRpcProxy(config, timeout=30) as rpc:
+    with EventTap(config["AMQP_URI"], "registry") as tap, ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         proc = crashing("registry", NOW)
         wait_until_it_answers(rpc, "registry", proc)
         rpc.registry.transition_institution.call_async(actor, inst["id"], {"action": "submit"})
@@ -123,14 +123,14 @@ def test_tasks_killed_after_submitting_a_contract_announces_it_after_restart(
     config = {**service_config, "EMSS_FROZEN_NOW": NOW}
     first = container_factory(TasksService, config)
     first.start()
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         seed(EventFeed(config))
         body = {"title": "运维合同", "nature": "om", "enterprise_id": "e1", "amount": "1000.00",
                 "start": "2026-12-01", "end": "2027-11-30"}
         contract = eventually(lambda: _ok(lambda: rpc.tasks.create_contract(ADMIN, body)))
     first.stop()
 
-    with EventTap(config["AMQP_URI"], "tasks") as tap, ClusterRpcProxy(config, timeout=30) as rpc:
+    with EventTap(config["AMQP_URI"], "tasks") as tap, ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         proc = crashing("tasks", NOW)
         wait_until_it_answers(rpc, "tasks", proc)
         rpc.tasks.submit_contract.call_async(ADMIN, contract["id"])
@@ -154,13 +154,13 @@ def test_fieldrecords_killed_after_sealing_a_record_announces_it_after_restart(
     config = {**service_config, "EMSS_FROZEN_NOW": fr.NOW}
     first = container_factory(FieldRecordsService, config)
     first.start()
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         fr.seed_facts(fr.Feed(config), rpc.fieldrecords)
         record = start(rpc.fieldrecords)
         work_photo(rpc.fieldrecords, record["id"])
     first.stop()
 
-    with EventTap(config["AMQP_URI"], "fieldrecords") as tap, ClusterRpcProxy(config, timeout=30) as rpc:
+    with EventTap(config["AMQP_URI"], "fieldrecords") as tap, ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         proc = crashing("fieldrecords", fr.NOW)
         wait_until_it_answers(rpc, "fieldrecords", proc)
         caller = eventlet.spawn(_quietly, lambda: submit(rpc.fieldrecords, record["id"]))
@@ -196,7 +196,7 @@ def test_confirmation_killed_after_marking_a_record_overdue_announces_it_after_r
     fact = record_fact("r1", "YW2026000001")
     EventFeed(config).send("fieldrecords", "record.submitted", "r1", {"record": fact},
                            event=make_event("record.submitted", "fieldrecords", "r1", {"record": fact}))
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         eventually(lambda: _assert(rpc.confirmation.list_records(REVIEWER)["total"] == 1))
     first.stop()
 

@@ -12,7 +12,7 @@ from emss_common.storeserver import free_port
 from fieldrecords.service import FieldRecordsService
 from services.fieldrecords.tests import conftest as fr
 from services.fieldrecords.tests.test_service_records import start, submit, work_photo
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,12 +39,12 @@ def test_two_processes_of_fieldrecords_read_each_other_s_writes_and_lose_nothing
         container_factory, service_config, second_process):
     config = {**service_config, "EMSS_FROZEN_NOW": fr.NOW}
     container_factory(FieldRecordsService, config).start()
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with ClusterRpcProxy(config, timeout=PATIENCE) as rpc:
         def both_answer():
             assert second_process.poll() is None, "the second process exited"
             pids = {rpc.fieldrecords.health()["pid"] for _ in range(8)}
             assert pids == {os.getpid(), second_process.pid}
-        eventually(both_answer, timeout=60)
+        eventually(both_answer)
 
         fr.seed_facts(fr.Feed(config), rpc.fieldrecords)
         filed = []

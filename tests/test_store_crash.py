@@ -70,6 +70,6 @@ def test_every_service_answers_again_by_itself_when_the_store_comes_back(contain
         def healthy_again(name):
             assert getattr(rpc, name).health()["status"] == "ok"
         for name in names:
-            eventually(lambda: healthy_again(name), timeout=60)
+            eventually(lambda: healthy_again(name))
         # and real work again: a login writes its session
         assert rpc.registry.login({"username": "admin", "password": config["EMSS_ADMIN_PASSWORD"]})["actor"]

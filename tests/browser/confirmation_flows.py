@@ -67,7 +67,7 @@ def confirmation_world(api, regulators, base_url):
         mine = [t for t in tasks if t["id"] == task["id"]]
         assert mine and all(o["devices"] for o in mine[0]["outlets"]) and len(mine[0]["outlets"]) == 2, tasks
     for key in ("field_token", "reviewer_token"):
-        retry(lambda: listed(w[key]), timeout=40, what="the fieldrecords service to learn the task")
+        retry(lambda: listed(w[key]), what="the fieldrecords service to learn the task")
     return w
 
 
@@ -140,7 +140,7 @@ def awaiting_today(base_url, ent_token, n):
         today = [d for d in days["days"] if d["is_today"]]
         assert today and today[0]["counts"]["pending"] == n, days
         return today[0]["day"]
-    return retry(check, timeout=40, what="the confirmation service to roll up today's records")
+    return retry(check, what="the confirmation service to roll up today's records")
 
 
 # ----- steps on the phone -----
@@ -167,7 +167,7 @@ def act(page):
     """Press the act's button and wait until the server has answered (the button is back)."""
     page.locator("#act-submit").click()
     wait_for(page, lambda: page.locator("#act-submit").is_enabled() and
-             page.locator("#act-submit").inner_text() != "正在提交…", timeout=40, what="the answer to the act")
+             page.locator("#act-submit").inner_text() != "正在提交…", what="the answer to the act")
 
 
 def images_loaded(page, selector):

@@ -73,7 +73,7 @@ def field_world(api, admin_token, regulators, base_url):
         mine = [t for t in tasks if t["id"] == task["id"]]
         assert mine and all(o["devices"] for o in mine[0]["outlets"]) and len(mine[0]["outlets"]) == 2, tasks
         return mine[0]
-    retry(listed, timeout=40, what="the fieldrecords service to learn the task")
+    retry(listed, what="the fieldrecords service to learn the task")
     return w
 
 
@@ -98,7 +98,7 @@ def sampling_task(api, base_url, w):
     def listed():
         tasks = _ok(_call(base_url, "GET", "/field/my-sampling-tasks", w["field_token"]))
         assert any(t["id"] == task["id"] and t["points_detail"] for t in tasks), tasks
-    retry(listed, timeout=40, what="the fieldrecords service to learn the sampling task")
+    retry(listed, what="the fieldrecords service to learn the sampling task")
     return task
 
 
@@ -118,7 +118,7 @@ def wait_for(page, check, timeout=PATIENCE, what="the page"):
         page.wait_for_timeout(100)
 
 
-def arrive(page, selector, timeout=20):
+def arrive(page, selector, timeout=PATIENCE):
     """After a script navigates (location.href), wait until the next page, with `selector`, has
     loaded (polled: Playwright's load-state wait can hang under eventlet)."""
     wait_for(page, lambda: page.locator(selector).count() > 0 and page.evaluate("document.readyState") == "complete",

@@ -173,7 +173,7 @@ def test_records_confirmed_by_the_enterprise_reviewed_by_a_second_person_and_tra
     sign(rev)
     take_photo(rev, face_jpeg(), "IMG_1003.jpg")
     rev.locator("#act-submit").click()
-    arrive(rev, "#act-done-flash", timeout=40)
+    arrive(rev, "#act-done-flash")
     expect(rev.locator("#confirmation-state [data-role=status]")).to_have_text("审核确认")
     expect(rev.locator("#act-form")).to_have_count(0)
     expect(rev.locator("#trail li")).to_have_count(3)
@@ -253,7 +253,7 @@ def test_the_enterprise_confirms_a_sampling_trip_after_the_team_departs(world, a
     def awaiting():
         listed = _ok(_call(base_url, "GET", "/confirmation/trips?status=awaiting_confirmation", w["ent_token"]))
         assert [t["id"] for t in listed["items"]] == [trip["id"]], listed
-    retry(awaiting, timeout=40, what="the confirmation service to keep the trip")
+    retry(awaiting, what="the confirmation service to keep the trip")
 
     ent = phone(new_page, at(w["ww"]))
     login(ent, w["ent_user"])
@@ -281,7 +281,7 @@ def test_the_enterprise_confirms_a_sampling_trip_after_the_team_departs(world, a
     no_horizontal_overflow(ent)
     shot(ent, "confirm_21_phone_trip_form")
     ent.locator("#act-submit").click()
-    arrive(ent, "#act-done-flash", timeout=40)
+    arrive(ent, "#act-done-flash")
     expect(ent.locator("#trip-status")).to_have_text("排污单位已确认")
     expect(ent.locator("#trip-confirmed")).to_contain_text("陈丽")
     expect(ent.locator("#trip-confirmed")).to_contain_text("采样过程属实")

@@ -42,7 +42,7 @@ def start_form(page, task_name, outlet_name, form_kind, where):
 
 def submit(page):
     page.get_by_role("button", name="结束签到并上传", exact=True).click()
-    arrive(page, "#record-detail", timeout=30)
+    arrive(page, "#record-detail")
     expect(page.locator("#submitted")).to_contain_text("已结束签到并上传")
 
 

@@ -46,7 +46,7 @@ def the_warning(base_url, reg_token, inst_id):
         page = _ok(_call(base_url, "GET", f"/supervision/warnings?rule={RULE}&institution_id={inst_id}", reg_token))
         assert page["items"], "no warning yet"
         return page["items"][0]
-    return retry(raised, timeout=60, what="the credit service to raise the duplicate-photo warning")
+    return retry(raised, what="the credit service to raise the duplicate-photo warning")
 
 
 def test_a_warning_becomes_an_order_answered_returned_and_accepted(api, admin_token, regulators, base_url,

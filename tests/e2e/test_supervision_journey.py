@@ -98,7 +98,7 @@ def confirm_day(w, day, records):
         assert status == 200, days
         mine = [d for d in days["days"] if d["day"] == day]
         assert mine and mine[0]["counts"]["pending"] == len(ids), days
-    eventually(pending, timeout=60)
+    eventually(pending)
     status, out = w["enterprise"].post(f"/confirmation/days/{day}/confirm", signed(record_ids=ids))
     assert status == 200 and sorted(r["record_id"] for r in out["confirmed"]) == sorted(ids), out
 
@@ -137,7 +137,7 @@ def test_a_week_of_missed_late_slow_and_reused_work_raises_exactly_those_warning
         confirm_day(w, "2026-11-17", [repair])
         # no 日常巡检 all week. Monday 11-23 10:00: the week's windows are decided
         clock.set("2026-11-23T10:00:00+08:00")
-        from_tasks.wait_for("occurrence.missed", timeout=60)
+        from_tasks.wait_for("occurrence.missed")
         wait_for_rules(w["regulator"], {"OM_MISSED", "FAULT_SLOW", "INTEGRITY_DUPLICATE_PHOTO"})
         # the comparison report, issued on the day of the work, due Monday 11-23 (5 working days),
         # uploaded at 01:00 on Tuesday: one working day late

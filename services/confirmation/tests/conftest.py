@@ -6,6 +6,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from confirmation.service import ConfirmationService
 from tests.bus import EventTap
 from tests.bus import EventFeed
+from tests.waiting import PATIENCE
 
 
 NOW = "2026-11-23T10:00:00+08:00"
@@ -27,7 +28,7 @@ def container(container_factory, conf_config):
 
 @pytest.fixture
 def confirmation(container, conf_config):
-    with ServiceRpcProxy("confirmation", conf_config, timeout=20) as proxy:
+    with ServiceRpcProxy("confirmation", conf_config, timeout=PATIENCE) as proxy:
         yield proxy
 
 

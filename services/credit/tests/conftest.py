@@ -12,6 +12,7 @@ from emss_common.nameko_deps import COMMON_INDEXES
 from emss_common.store import ensure_indexes, merge_indexes, open_database
 from tests.bus import EventTap
 from tests.fakes import RecordedEvents
+from tests.waiting import PATIENCE
 
 NOW = "2026-11-23T10:00:00+08:00"
 
@@ -40,7 +41,7 @@ def container(container_factory, credit_config):
 
 @pytest.fixture
 def credit(container, credit_config):
-    with ServiceRpcProxy("credit", credit_config, timeout=20) as proxy:
+    with ServiceRpcProxy("credit", credit_config, timeout=PATIENCE) as proxy:
         yield proxy
 
 

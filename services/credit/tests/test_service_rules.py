@@ -89,7 +89,7 @@ def settled(container, db, sent):
         assert claimed == expected, (claimed, expected)
         busy = [w for w in list(container._worker_threads) if type(w.entrypoint).__name__ == "EventHandler"]
         assert not busy
-    eventually(check, timeout=30)
+    eventually(check)
 
 
 def publish(feed):
@@ -109,7 +109,7 @@ def test_published_facts_raise_exactly_their_warnings_once_and_a_replay_raises_n
         rules = {w["rule"] for w in listed(credit, CITY, status="open")}
         assert rules == EXPECTED, rules
         return listed(credit, CITY)
-    first = eventually(raised, timeout=30)
+    first = eventually(raised)
     settled(container, service_ctx.db, sent)
     # the late report resolved "report missing" (if it was raised before the report came) and left "late"
     assert {w["rule"] for w in listed(credit, CITY)} - EXPECTED <= {"REPORT_MISSING"}
@@ -149,7 +149,7 @@ def test_the_rules_and_a_sweep_by_rpc(container, credit, credit_config, service_
         status = credit.sweep_status(CITY.to_dict(), job["id"])
         assert status["status"] == "done", status
         return status
-    status = eventually(finished, timeout=30)
+    status = eventually(finished)
     assert status["done"] == status["total"] and status["raised"] == 0
     assert {(w["id"], w["status"]) for w in listed(credit, CITY)} == before
 
@@ -202,4 +202,4 @@ def test_facts_never_published_to_credit_arrive_by_reconciliation(container_fact
     def found():
         rules = {w["rule"] for w in listed(credit, CITY, status="open")}
         assert rules == {"OM_MISSED", "FAULT_SLOW", "VOID_RATE"}, rules
-    eventually(found, timeout=30)
+    eventually(found)

@@ -7,7 +7,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from fieldrecords.domain.geo import wgs84_to_gcj02
 from fieldrecords.service import FieldRecordsService
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 from tests.bus import EventFeed
 
 NOW = "2026-11-23T10:00:00+08:00"
@@ -60,7 +60,7 @@ def fr_config(service_config):
 def fieldrecords(container_factory, fr_config):
     container = container_factory(FieldRecordsService, fr_config)
     container.start()
-    with ServiceRpcProxy("fieldrecords", fr_config, timeout=20) as proxy:
+    with ServiceRpcProxy("fieldrecords", fr_config, timeout=PATIENCE) as proxy:
         yield proxy
 
 
@@ -87,7 +87,7 @@ def seed_facts(feed, fieldrecords):
         feed.send("registry", "device.registered", d["id"], {"device": d})
     feed.send("tasks", "task.approved", "t1", {"task": TASK})
     # Seven events into a service just started: on a busy machine that takes more than a moment.
-    eventually(lambda: _assert_task_visible(fieldrecords), timeout=60)
+    eventually(lambda: _assert_task_visible(fieldrecords))
     return fieldrecords
 
 

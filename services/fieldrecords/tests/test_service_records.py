@@ -6,7 +6,7 @@ import pytest
 from emss_common.errors import Forbidden, NotFound, ValidationFailed
 from tests import images
 from tests.bus import EventTap
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 from .conftest import (DEVICE, ENTERPRISE, NOT_ON_TASK, OTHER_OUTLET, STAFF, TASK, at_outlet, b64, client_id)
 from .form_samples import sample_content
@@ -192,7 +192,7 @@ def test_a_limit_set_in_the_service_configuration_overrides_the_catalogue_defaul
     from .conftest import Feed, seed_facts
     config = {**fr_config, "FIELD_LIMIT_GAS_DRIFT_PCT_FS": "0.01"}
     container_factory(FieldRecordsService, config).start()
-    with ServiceRpcProxy("fieldrecords", config, timeout=20) as fr:
+    with ServiceRpcProxy("fieldrecords", config, timeout=PATIENCE) as fr:
         seed_facts(Feed(config), fr)
         record = start(fr)
         work_photo(fr, record["id"])
@@ -259,7 +259,7 @@ def test_a_draft_checked_out_long_after_its_check_in_is_flagged(container_factor
     container = container_factory(FieldRecordsService, fr_config)
     container.start()
     clock = next(d for d in container.dependencies if type(d).__name__ == "Clock").clock
-    with ServiceRpcProxy("fieldrecords", fr_config, timeout=20) as fr:
+    with ServiceRpcProxy("fieldrecords", fr_config, timeout=PATIENCE) as fr:
         seed_facts(Feed(fr_config), fr)
         record = start(fr)
         work_photo(fr, record["id"])

@@ -50,7 +50,7 @@ def test_a_stopped_service_answers_503_at_once_and_comes_back_by_itself(
         def back():
             assert client.get("/api/v1/contracts", headers=auth).status_code == 200
             assert client.get("/healthz").status_code == 200
-        eventually(back, timeout=30)
+        eventually(back)
     finally:
         for pool in app.extensions["emss_pools"]:
             pool.close()

@@ -9,6 +9,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from registry.service import RegistryService
 from tests import builders as b
 from tests.bus import EventTap
+from tests.waiting import PATIENCE
 
 ADMIN_PASSWORD = "Admin#Test2026"
 PASSWORD = "Field#Pass2026"
@@ -52,7 +53,7 @@ def registry_container(container_factory, registry_config, events):
 
 @pytest.fixture
 def registry(registry_container, registry_config):
-    with ServiceRpcProxy("registry", registry_config, timeout=15) as proxy:
+    with ServiceRpcProxy("registry", registry_config, timeout=PATIENCE) as proxy:
         yield proxy
 
 

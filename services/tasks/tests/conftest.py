@@ -4,6 +4,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from tasks.service import TasksService
 from tests.bus import EventFeed
+from tests.waiting import PATIENCE
 
 NOW = "2026-11-23T10:00:00+08:00"
 
@@ -17,7 +18,7 @@ def tasks_config(service_config):
 def tasks(container_factory, tasks_config):
     container = container_factory(TasksService, tasks_config)
     container.start()
-    with ServiceRpcProxy("tasks", tasks_config, timeout=15) as proxy:
+    with ServiceRpcProxy("tasks", tasks_config, timeout=PATIENCE) as proxy:
         yield proxy
 
 

@@ -6,7 +6,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from tasks.service import TasksService
 from tests.bus import EventFeed, EventTap
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 from services.tasks.tests.test_service_replica_and_field_facts import ADMIN, _ok, contract, seed
 
@@ -27,7 +27,7 @@ def container(container_factory, config):
 
 @pytest.fixture
 def service(container, config):
-    with ServiceRpcProxy("tasks", config, timeout=15) as proxy:
+    with ServiceRpcProxy("tasks", config, timeout=PATIENCE) as proxy:
         yield proxy
 
 
@@ -57,7 +57,7 @@ def test_a_missed_window_is_announced_once(service, config, clock, bus):
     first, second = f"{plan_item}:2026-12-01", f"{plan_item}:2026-12-07"
 
     clock.set("2026-12-07T03:00:00+08:00")      # the first window (12-01..12-06) closed, grace passed
-    missed = bus.wait_for("occurrence.missed", first, timeout=15)
+    missed = bus.wait_for("occurrence.missed", first)
     occ = missed["data"]["occurrence"]
     assert (occ["task_id"], occ["outlet_id"], occ["form_kind"], occ["source"]) == (
         task["id"], "o1", "fg_inspection_extractive", "plan")
@@ -73,5 +73,5 @@ def test_a_missed_window_is_announced_once(service, config, clock, bus):
     eventually(kept)
 
     clock.set("2026-12-14T03:00:00+08:00")      # the second window closes too: later sweeps have run
-    bus.wait_for("occurrence.missed", second, timeout=15)
+    bus.wait_for("occurrence.missed", second)
     assert bus.types(first) == ["occurrence.missed"]

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from emss_common import parked, replica
 from tasks.service import TasksService
 from tests.bus import EventFeed
-from tests.waiting import eventually
+from tests.waiting import PATIENCE, eventually
 
 ENT = {"id": "e-parked", "name": "上海东方化工有限公司", "district": "浦东新区", "version": 1}
 
@@ -46,7 +46,7 @@ def config(service_config):
 def tasks(container_factory, config):
     container = container_factory(TasksService, config)
     container.start()
-    with ServiceRpcProxy("tasks", config, timeout=15) as proxy:
+    with ServiceRpcProxy("tasks", config, timeout=PATIENCE) as proxy:
         yield proxy
 
 
@@ -72,7 +72,7 @@ def test_a_handler_failing_three_times_parks_the_event_and_a_replay_delivers_it_
             (event["id"], "on_enterprise", 3, "parked")
         assert parked_gauge() == 1  # set just after the parked state is stored
         return item
-    item = eventually(parked_after_three_attempts, timeout=30)
+    item = eventually(parked_after_three_attempts)
     assert "copy store away" in item["last_error"]
     assert copies.kept == [] and copies.failures_left == 0
     status, listed = command(config, "list", "--service", "tasks")
@@ -91,7 +91,7 @@ def test_a_handler_failing_three_times_parks_the_event_and_a_replay_delivers_it_
 def test_a_handler_failing_once_is_retried_by_itself(tasks, config, copies):
     copies.failures_left = 1
     event = EventFeed(config).send("registry", "enterprise.registered", "e-parked", {"enterprise": ENT})
-    eventually(lambda: assert_equal(copies.kept, [event["id"]]), timeout=30)
+    eventually(lambda: assert_equal(copies.kept, [event["id"]]))
     assert copies.failures_left == 0
     assert tasks.parked_events() == []
 
