@@ -77,5 +77,6 @@ ANONYMOUS = Actor(account_id=None, username="anonymous")
 
 
 def covers_district(actor: Actor, district: str | None) -> bool:
-    """A regulator's jurisdiction: the whole city, or one district."""
-    return actor.has(REGULATOR) and (actor.district == WHOLE_CITY or actor.district == district)
+    """A regulator's jurisdiction: the whole city, or one district. A regulator with no district
+    set covers nothing (not even what has no district)."""
+    return actor.has(REGULATOR) and bool(actor.district) and actor.district in (WHOLE_CITY, district)

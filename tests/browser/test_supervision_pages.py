@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from services.fieldrecords.tests.form_samples import sample_content
 from tests.browser.confirmation_flows import fresh_face, offset
-from tests.browser.field_flows import _call, _ok, field_world
+from tests.browser.field_flows import _call, _ok, base_world, field_world
 from tests.browser.flows import login, no_horizontal_overflow, press
-from tests.browser.tasks_flows import retry
+from tests.browser.tasks_flows import day, retry
 from tests.images import pdf_bytes, signature_png
 from tests.waiting import HTTP_PATIENCE
 
@@ -177,14 +177,88 @@ def answer(page, text, record_id):
     expect(page.locator(".flash")).to_contain_text("已回复")
 
 
-def test_the_regulator_records_an_onsite_inspection_from_the_warning_list(api, admin_token, regulators, base_url,
-                                                                            new_page, shot):
-    """考核管理: the regulator's inspection pages open and the new-inspection form is complete."""
+def test_the_regulator_records_a_comparison_and_an_onsite_inspection_and_each_failure_is_a_warning(
+        api, regulators, base_url, new_page, shot):
+    """考核管理: a comparison spot test at the flue-gas outlet with SO2 out of its HJ 75 limit raises
+    比对抽测不合格 against the outlet and its institution; an on-site inspection of the institution
+    with one failed item and a photo raises 现场检查不合格项 and offers an order. A form dated
+    tomorrow is refused beside that field and keeps what was typed."""
+    w = base_world(api, regulators, prefix="in_")
+    today = day(0)
     reg = new_page()
-    login(reg, regulators["pudong"])
+    login(reg, w["regulator"])
     reg.locator("header nav a", has_text="考核管理").click()
     expect(reg.locator("h1")).to_have_text("现场检查与比对抽测")
+
+    # ---- a comparison spot test (比对抽测) at the outlet ----
     reg.get_by_role("link", name="登记比对抽测").click()
     expect(reg.locator("#factor-rows tbody tr")).to_have_count(5)
-    expect(reg.locator("#factor-rows select").first.locator("option", has_text="二氧化硫")).to_have_count(1)
+    reg.select_option("#pick-ent", label=w["ent_name"])
+    press(reg, "列出排口")
+    form = reg.locator("#inspection-form")
+    form.locator("select[name=institution_id]").select_option(label=w["inst_name"])
+    form.locator("select[name=outlet_id]").select_option(w["fg"]["id"])
+    form.locator("input[name=inspected_on]").fill(day(1))     # tomorrow: refused
+    form.locator("input[name=inspectors]").fill("王刚、赵敏")
+    for n, (code, reference, monitor) in enumerate((("a21026", "100", "150"), ("a21002", "100", "103"))):
+        form.locator(f"select[name='factors.{n}.factor_code']").select_option(code)
+        form.locator(f"input[name='factors.{n}.reference_value']").fill(reference)
+        form.locator(f"input[name='factors.{n}.monitor_value']").fill(monitor)
+        form.locator(f"input[name='factors.{n}.measured_at']").fill(f"{today}T10:0{n}")
     shot(reg, "supervision_12_comparison_form")
+    press(reg, "登记")
+    expect(reg.locator("#e-inspected_on")).to_have_text("检查日期不能晚于今天")
+    expect(form.locator("input[name='factors.0.monitor_value']")).to_have_value("150")
+    expect(form.locator("input[name=inspectors]")).to_have_value("王刚、赵敏")
+    form.locator("input[name=inspected_on]").fill(today)
+
+    def recorded():
+        # the world was made a moment ago: credit's copy of the registry may not hold it yet
+        press(reg, "登记")
+        assert reg.locator("#inspection-form").count() == 0, reg.locator(".alert.error, .msg").all_inner_texts()
+    retry(recorded, what="the credit service's copy of the new institution and outlet")
+    expect(reg.locator(".flash")).to_contain_text("发现 1 项问题，已产生预警")
+    expect(reg.locator("h1")).to_contain_text("发现问题")
+    factors = reg.locator("#inspection-factors tbody tr")
+    expect(factors).to_have_count(2)
+    expect(factors.filter(has_text="二氧化硫")).to_contain_text("不合格")
+    expect(factors.filter(has_text="氮氧化物")).to_contain_text("合格")
+    expect(reg.locator("#inspection-info")).to_contain_text("王刚、赵敏")
+    shot(reg, "supervision_13_comparison_recorded")
+    reg.locator("#inspection-warnings a").first.click()
+    expect(reg.locator("h1")).to_contain_text("比对抽测不合格")
+    expect(reg.locator("#warning-status")).to_have_text("新预警")
+    expect(reg.locator("#warning-info")).to_contain_text(w["inst_name"])
+    shot(reg, "supervision_14_comparison_warning")
+
+    # ---- an on-site inspection (现场检查) of the institution, with a photo ----
+    reg.goto("/portal/inspections")
+    reg.get_by_role("link", name="登记现场检查").click()
+    form = reg.locator("#inspection-form")
+    form.locator("select[name=subject_kind]").select_option("institution")
+    form.locator("select[name=institution_id]").select_option(label=w["inst_name"])
+    form.locator("input[name=inspected_on]").fill(today)
+    form.locator("input[name=inspectors]").fill("王刚")
+    for n, (label, result, note) in enumerate((("运维台账与记录是否完整", "fail", "缺少本月巡检台账"),
+                                               ("标准物质是否在有效期内", "pass", ""))):
+        form.locator(f"input[name='items.{n}.label']").fill(label)
+        form.locator(f"select[name='items.{n}.result']").select_option(result)
+        form.locator(f"input[name='items.{n}.note']").fill(note)
+    form.locator("#f-photos").set_input_files([{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": fresh_face()}])
+    press(reg, "登记")
+    expect(reg.locator(".flash")).to_contain_text("发现 1 项问题")
+    items = reg.locator("#inspection-items tbody tr")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("缺少本月巡检台账")
+    expect(reg.locator(".photos img")).to_have_count(1)
+    shot(reg, "supervision_15_onsite_recorded")
+    reg.locator("#inspection-order").click()
+    expect(reg.locator("h1")).to_have_text("下整改单")
+    expect(reg.locator("#addressee")).to_contain_text(w["inst_name"])
+    expect(reg.locator("main")).to_contain_text("缺少本月巡检台账")
+
+    # both are listed, each marked as having found a problem
+    reg.goto("/portal/inspections")
+    listed = reg.locator("#inspections tbody tr").filter(has_text=w["inst_name"])
+    expect(listed).to_have_count(2)
+    shot(reg, "supervision_16_inspections_list")

@@ -244,3 +244,27 @@ def test_a_sweep_pages_a_period_day_by_day_and_sees_every_subject_once(two):
         cursor = {"sort": rows[-1]["performed_on"], "id": rows[-1]["id"]}
     assert seen == sorted(f"{d}-{i}" for d, n in days.items() if d <= "2026-11-30" for i in range(n))
     assert sweeps._following("2026-12") == "2027-01" and sweeps._following("2026-12-31") == "2027-01-01"
+
+
+def test_a_task_keeps_the_earliest_day_it_was_seen_in_progress_and_finished(two):
+    ctx, _ = two
+    F.keep_task(ctx.db, TASK, iso("2026-11-05T08:00"))
+    F.keep_task(ctx.db, {**TASK, "version": 2}, iso("2026-11-03T08:00"))     # told late, of an earlier day
+    F.keep_task(ctx.db, {**TASK, "version": 3}, iso("2026-11-09T08:00"))
+    F.keep_task(ctx.db, {**TASK, "version": 4, "status": "finished"}, iso("2026-11-20T08:00"))
+    F.keep_task(ctx.db, {**TASK, "version": 5, "status": "finished"}, iso("2026-11-21T08:00"))
+    kept = F.task(ctx.db, "t1")
+    assert (kept["in_progress_since"], kept["finished_on"]) == ("2026-11-03", "2026-11-20")
+
+
+def test_a_sweep_is_worked_by_one_round_at_a_time_until_its_lease_runs_out(two):
+    ctx, _ = two
+    Engine(ctx).on_record(rec("r1", "ww_inspection", "2026-11-10T10:00"), "fieldrecords")
+    job = sweeps.start_sweep(ctx, CITY, {"start": "2026-11-01", "end": "2026-11-30"})
+    # a round that died mid-way left its lease: nobody else claims the job until it runs out
+    ctx.db["sweeps"].update_one({"id": job["id"]}, {"$set": {"status": "running",
+                                                             "lease_until": ctx.now + sweeps.LEASE}})
+    assert sweeps.advance(ctx) is None
+    ctx.clock.advance(seconds=sweeps.LEASE.total_seconds() + 1)
+    assert sweeps.advance(ctx)["status"] == "done"
+    assert sweeps.advance(ctx) is None

@@ -84,7 +84,7 @@ ORDER = {
 }
 
 INSPECTION = {
-    "id": "ins1", "kind": "comparison", "subject_kind": "outlet", "inspected_on": "2026-11-10",
+    "id": "ins1", "kind": "comparison", "kind_label": "比对抽测", "subject_kind": "outlet", "inspected_on": "2026-11-10",
     "institution_id": "i1", "institution_name": "上海清源环境运维有限公司", "enterprise_id": "e1",
     "enterprise_name": "上海东方化工有限公司", "outlet_id": "o1", "outlet_name": "1号废气排口",
     "district": "浦东新区", "inspectors": ["王刚", "赵敏"], "items": [],

@@ -130,6 +130,14 @@ def test_an_order_is_issued_from_a_warning():
                                                       "warning_ids": [WARNING["id"]], "inspection_ids": []}]}
 
 
+def test_an_order_from_an_inspection_states_what_it_found():
+    client, _ = make_client()
+    html = get(client, f"/portal/orders/new?inspection_id={INSPECTION['id']}", "reg")
+    assert "比对抽测发现的问题" in html
+    assert "问题：不合格：二氧化硫：二氧化硫相对误差30%，超出±15%。二氧化硫比对不合格" in html
+    assert ">比对抽测 2026-11-10</a>" in html
+
+
 def test_an_order_without_a_source_points_to_the_warnings():
     client, _ = make_client()
     html = get(client, "/portal/orders/new", "reg")

@@ -43,6 +43,14 @@ def test_a_district_only_means_something_to_a_regulator():
     assert not may_view_institution(INSTITUTION_1, {"id": "i3", "district": "浦东新区"})
 
 
+def test_a_regulator_without_a_district_covers_nothing():
+    # not even what names no district: an unset jurisdiction is no jurisdiction
+    no_district = actor("regulator")
+    assert not covers_district(no_district, None)
+    assert not covers_district(no_district, "浦东新区")
+    assert not may_view_institution(no_district, {"id": "i3"})
+
+
 def test_one_institution_never_sees_another():
     assert may_view_institution(INSTITUTION_1, PUDONG_INST)
     assert not may_view_institution(INSTITUTION_1, XUHUI_INST)

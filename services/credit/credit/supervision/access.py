@@ -1,12 +1,12 @@
 """Who sees a warning (and what supervision found): regulators of its jurisdiction (the whole
 city, or their district), the institution it is about, the enterprise whose outlet it concerns.
 Nobody else: a warning is a regulator's working paper, not an administrator's."""
-from emss_common.actor import REGULATOR, WHOLE_CITY
+from emss_common.actor import REGULATOR, WHOLE_CITY, covers_district
 
 
 def may_view(actor, doc):
     if actor.has(REGULATOR):
-        return bool(actor.district) and (actor.district == WHOLE_CITY or actor.district == doc.get("district"))
+        return covers_district(actor, doc.get("district"))
     if actor.institution_id and actor.institution_id == doc.get("institution_id"):
         return True
     return bool(actor.enterprise_id) and actor.enterprise_id == doc.get("enterprise_id")

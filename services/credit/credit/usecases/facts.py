@@ -35,7 +35,8 @@ INDEXES = {
     OUTCOMES: [Index([("id", 1)], unique=True), Index([("closes_on", 1), ("id", 1)])],
     REPORTS: [Index([("id", 1)], unique=True), Index([("obligation_ids", 1)]),
               Index([("issued_on", 1), ("id", 1)])],
-    TASKS: [Index([("id", 1)], unique=True), Index([("status", 1), ("id", 1)])],
+    TASKS: [Index([("id", 1)], unique=True), Index([("status", 1), ("id", 1)]),
+            Index([("start", 1)])],                                            # sweeps by period
     PERSONS: [Index([("id", 1)], unique=True)],
     INSTITUTIONS: [Index([("id", 1)], unique=True)],
     VOID_MONTHS: [Index([("id", 1)], unique=True), Index([("month", 1), ("id", 1)])],   # + raised: its warning
@@ -234,7 +235,9 @@ def keep_task(db, fact, at):
 
 
 def _set_earliest(db, task_id, field, day):
-    db[TASKS].update_one({"id": task_id, "$or": [{field: None}, {field: {"$gt": day}}]}, {"$set": {field: day}})
+    # "not on or before day" matches unset and later; no top-level $or, which some engines
+    # (SecantusDB) answer with a collection scan however selective the id is
+    db[TASKS].update_one({"id": task_id, field: {"$not": {"$lte": day}}}, {"$set": {field: day}})
 
 
 def task(db, task_id):

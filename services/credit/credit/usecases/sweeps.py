@@ -100,8 +100,8 @@ def advance(ctx, slice_size=500, sink=None):
     cursor, save the cursor and the counts. Returns the job as left, or None when none waits."""
     now = ctx.now
     job = ctx.db[SWEEPS].find_one_and_update(
-        {"status": {"$in": ["queued", "running"]},
-         "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
+        # a lease unset or run out; no top-level $or (a collection scan on SecantusDB)
+        {"status": {"$in": ["queued", "running"]}, "lease_until": {"$not": {"$gte": now}}},
         {"$set": {"status": "running", "lease_until": now + LEASE}},
         sort=[("created_at", 1)], projection={"_id": 0}, return_document=True)
     if job is None:

@@ -50,8 +50,19 @@ def _default_items(warnings, inspections):
     for ins in inspections:
         kind = INSPECTION_KINDS.get(ins.get("kind"), "")
         items.append({"title": f"{kind}发现的问题", "requirement": "", "warning_ids": [], "inspection_ids": [ins["id"]],
-                      "summary": ins.get("findings") or ""})
+                      "summary": inspection_summary(ins)})
     return items
+
+
+def inspection_summary(ins):
+    """What an inspection found, for the order item it starts: its failed items and factors, then
+    the inspectors' own words."""
+    failed = [it["label"] + (f"（{it['note']}）" if it.get("note") else "")
+              for it in ins.get("items") or () if it.get("result") == "fail"]
+    failed += [f"{f.get('factor_name') or f.get('factor_code')}：{f.get('message') or '比对不合格'}"
+               for f in ins.get("factors") or () if f.get("passed") is False]
+    parts = (["不合格：" + "；".join(failed)] if failed else []) + [t for t in [ins.get("findings_text")] if t]
+    return "。".join(parts)
 
 
 def _addressees(warnings, inspections):
