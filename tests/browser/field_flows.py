@@ -128,7 +128,8 @@ def arrive(page, selector, timeout=PATIENCE):
 def sign(page, box="#signature"):
     """Write a short signature on the pad with mouse moves, then 确定."""
     canvas = page.locator(f"{box} canvas")
-    canvas.scroll_into_view_if_needed()
+    # centred, not just "into view": at the viewport's bottom edge the fixed 保存/上传 bar covers it
+    canvas.evaluate("c => c.scrollIntoView({block: 'center'})")
     b = canvas.bounding_box()
     x, y = b["x"] + 30, b["y"] + b["height"] * 0.6
     page.mouse.move(x, y)

@@ -157,6 +157,10 @@ def test_field_staff_file_an_inspection_and_a_calibration_and_the_portal_shows_t
     photo_uploaded(p, "work")
     attach_photo(p, "device", no_face_jpeg(), "analyser.jpg")  # only the work photo needs a face
     photo_uploaded(p, "device")
+    # the institution's filed instrument used for the check (备案的仪器设备), calibrated until 2027
+    expect(p.locator("#equipment-card")).to_contain_text("便携式烟气分析仪（崂应3012H）")
+    expect(p.locator("#equipment-card .fr-flag")).to_have_count(0)
+    p.locator(f"#equipment-card input[value='{w['equipment']}']").check()
     sign(p)
     no_horizontal_overflow(p)
     shot(p, "field_06_phone_calibration_form")
@@ -200,6 +204,8 @@ def test_field_staff_file_an_inspection_and_a_calibration_and_the_portal_shows_t
     expect(device.locator("[data-value='computed.blocks[0].values.span_drift_pct_fs'] .fr-verdict")).to_have_text("超限")
     expect(device.locator("[data-value='blocks[0].values.span_before']")).to_contain_text("166")
     expect(detail.locator("#record-verdict")).to_contain_text("量程漂移")
+    expect(detail.locator("#record-equipment")).to_contain_text("便携式烟气分析仪（崂应3012H）")
+    expect(detail.locator("#record-equipment")).to_contain_text("检定/校准有效期至 2027-06-30")
     expect(detail.locator("#photos figure")).to_have_count(2)
     for img in ("#photos img", "#signature-image"):
         wait_for(inst, lambda img=img: inst.evaluate(

@@ -89,6 +89,38 @@ def test_a_retried_filing_is_stored_once_and_reaches_the_enterprise_and_the_task
     assert download(w["hp_regulator"], f"/field-photos/{photo['id']}")[0] == 404
 
 
+def test_work_with_an_instrument_past_its_calibration_is_filed_and_becomes_a_warning(world, clock):
+    """The filer names the institution's filed instruments used; on the last day of the analyser's
+    calibration nothing is owed, the day after the record is kept and credit raises
+    EXPIRED_CALIBRATION with the record and the instrument as evidence."""
+    w, zhao = world, world["zhao"]
+    analyser = w["analyser"]
+    recs = []
+    for n, day in enumerate(("2026-11-24", "2026-11-25")):
+        clock.set(f"{day}T10:00:00+08:00")
+        status, draft = start_record(zhao, w["task"]["id"], w["ww"], "ww_inspection", f"start-cal-000{n}")
+        assert status == 201, draft
+        assert work_photo(zhao, draft["id"], f"photo-cal-000{n}", (face_jpeg(), different_photo())[n])[0] == 201
+        body = submit_body(w["ww"], inspection(w, "cod", "nh3", "sampler"), f"submit-cal-000{n}", signature_png())
+        if n == 0:   # an instrument of no one's filing is refused, naming it, and nothing is stored
+            status, err = zhao.post(f"/field-records/{draft['id']}/submit",
+                                    {**body, "equipment_ids": [analyser["id"], "not-filed"]})
+            assert status == 400 and err["error"]["field"] == "equipment_ids[1]", err
+            assert zhao.get(f"/field-records/{draft['id']}")[1]["status"] == "draft"
+        status, record = zhao.post(f"/field-records/{draft['id']}/submit", {**body, "equipment_ids": [analyser["id"]]})
+        assert status == 200 and record["equipment"][0]["calibration_valid_until"] == "2026-11-24", record
+        recs.append(record)
+
+    def raised():
+        status, page = w["regulator"].get("/supervision/warnings", rule="EXPIRED_CALIBRATION")
+        assert status == 200 and page["items"], page
+        return page["items"]
+    [warning] = eventually(raised)
+    assert warning["subject_id"] == recs[1]["id"] and "作业时已过期" in warning["summary"], warning
+    status, full = w["regulator"].get(f"/supervision/warnings/{warning['id']}")
+    assert [(e["kind"], e["id"]) for e in full["evidence"]] == [("record", recs[1]["id"]), ("equipment", analyser["id"])]
+
+
 def test_only_the_tasks_field_staff_files_at_its_outlets_with_its_devices(world):
     w, zhao = world, world["zhao"]
     task_id = w["task"]["id"]

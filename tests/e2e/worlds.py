@@ -221,7 +221,8 @@ def field_world(anonymous, login):
     reg = regulator(login)
     inst, inst_doc, staff = filed_institution(
         anonymous, login, reg, "om_admin",
-        [("赵强", "om_staff"), ("周杰", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")])
+        [("赵强", "om_staff"), ("周杰", "om_staff"), ("钱伟", "technical_lead"), ("孙丽", "quality_lead")],
+        equipment=[b.equipment(valid_until="2026-11-24")])     # calibrated until tomorrow
     ww = outlet_at("wastewater", "废水总排口DW001", "DW001", 121.5453, 31.2212)
     fg = outlet_at("flue_gas", "1#锅炉废气排口DA001", "DA001", 121.5461, 31.2219)
     ww2 = outlet_at("wastewater", "雨水排口DW002", "DW002", 121.5489, 31.2195)
@@ -246,7 +247,8 @@ def field_world(anonymous, login):
                                "install_point_name": "雨水排口", "install_point_code": "DW002"}}),
     })
     w = dict(inst=inst, inst_id=inst_doc["id"], regulator=reg, enterprise=enterprise, ent_id=ent_id,
-             zhao_staff=staff[0], zhou_staff=staff[1], **outlets, devices=devices)
+             zhao_staff=staff[0], zhou_staff=staff[1], **outlets, devices=devices,
+             analyser=inst_doc["equipment"][0])
     contract = submitted_contract(w, start="2026-11-01", end="2027-10-31", title="2026-2027年度自动监控设施运维服务合同")
     task_devices = [d["id"] for k, d in devices.items() if k not in ("tp", "cod2")]
     w["task"] = running_task(inst, reg, {

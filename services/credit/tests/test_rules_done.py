@@ -15,14 +15,14 @@ def test_the_catalogue_names_every_rule_once_with_its_source_and_limits():
     codes = [r.code for r in RULES]
     assert len(codes) == len(set(codes))
     for needed in ("OM_MISSED", "CHECK_MISSED", "REPORT_MISSING", "REPORT_LATE", "CONFIRMATION_OVERDUE",
-                   "TASK_IDLE", "EXPIRED_QUALIFICATION", "FAULT_SLOW", "FOLLOWUP_MISSING", "VOID_RATE",
+                   "TASK_IDLE", "EXPIRED_QUALIFICATION", "EXPIRED_CALIBRATION", "FAULT_SLOW", "FOLLOWUP_MISSING", "VOID_RATE",
                    "INTEGRITY_DUPLICATE_PHOTO", "INTEGRITY_FAR_FROM_OUTLET", "INTEGRITY_LONG_VISIT"):
         assert needed in codes
     described = BY_CODE["REPORT_LATE"].describe(LIMITS)
     assert described["limits"]["REPORT_UPLOAD_WORKING_DAYS"]["value"] == 5
     assert described["source"] == "P" and described["name"] == "报告逾期上传"
-    # equipment calibration cannot be judged from records: said, not faked
-    assert "无法判断" in BY_CODE["EXPIRED_QUALIFICATION"].note
+    # what a record does not name cannot be judged: said, not guessed
+    assert "未勾选的无法判断" in BY_CODE["EXPIRED_CALIBRATION"].note
 
 
 def test_limits_come_from_config_and_shared_keys():
@@ -124,3 +124,21 @@ def test_expired_qualification_on_the_day_of_the_work():
     assert judge("EXPIRED_QUALIFICATION", {"record": record(performed="2026-11-02T08:00"), "person": renewed}).cleared
     unknown = judge("EXPIRED_QUALIFICATION", {"record": record(), "person": None})
     assert not unknown.findings and not unknown.cleared
+
+
+ANALYSER = {"id": "eq1", "name": "烟气分析仪", "model": "3012H", "calibration_valid_until": "2026-11-01"}
+FLOWMETER = {"id": "eq2", "name": "皮托管流速计", "calibration_valid_until": "2027-06-30"}
+
+
+def test_work_with_an_instrument_whose_calibration_had_expired_is_expired_calibration():
+    on_last_day = record(performed="2026-11-01T23:30", equipment=[ANALYSER, FLOWMETER])
+    assert not judge("EXPIRED_CALIBRATION", {"record": on_last_day}).findings
+    [f] = judge("EXPIRED_CALIBRATION", {"record": record(performed="2026-11-02T08:00",
+                                                          equipment=[ANALYSER, FLOWMETER])}).findings
+    assert (f.rule, f.key, f.subject_kind, f.institution_id) == ("EXPIRED_CALIBRATION", "r1", "record", "i1")
+    assert f.numbers == {"work_day": "2026-11-02", "equipment": 1, "days_expired": 1}
+    assert "烟气分析仪（3012H）检定/校准有效期至2026-11-01" in f.summary and "流速计" not in f.summary
+    assert [(e.kind, e.id) for e in f.evidence] == [("record", "r1"), ("equipment", "eq1")]
+    # no instrument named, or none with a date: nothing to judge
+    assert not judge("EXPIRED_CALIBRATION", {"record": record(performed="2026-11-02T08:00")}).findings
+    assert not judge("EXPIRED_CALIBRATION", {"record": record(equipment=[{"id": "eq3", "name": "温度计"}])}).findings

@@ -268,3 +268,24 @@ def test_a_sweep_is_worked_by_one_round_at_a_time_until_its_lease_runs_out(two):
     ctx.clock.advance(seconds=sweeps.LEASE.total_seconds() + 1)
     assert sweeps.advance(ctx)["status"] == "done"
     assert sweeps.advance(ctx) is None
+
+
+def test_an_instrument_out_of_calibration_on_the_record_is_judged_once_incrementally_and_by_a_sweep(two):
+    ctx, swept = two
+    analyser = {"id": "eq1", "name": "烟气分析仪", "model": "3012H", "asset_number": "ZC-01",
+                "calibration_valid_until": "2026-11-09"}
+    fact = rec("r7", "fg_calibration", "2026-11-10T09:00", equipment=[analyser])
+    for _ in range(2):   # delivered twice
+        Engine(ctx).on_record(fact, "fieldrecords")
+    assert open_warnings(ctx) == {("EXPIRED_CALIBRATION", "r7")}
+    [w] = ctx.db["warnings"].find({"rule": "EXPIRED_CALIBRATION"})
+    assert [e["kind"] for e in w["evidence"]] == ["record", "equipment"]
+    assert F.record(ctx.db, "r7")["equipment"] == [{k: analyser[k] for k in ("id", "name", "model",
+                                                                            "calibration_valid_until")}]
+    # a store that only kept the fact finds the same in a sweep
+    F.keep_record(swept.db, fact, "fieldrecords")
+    job = sweeps.start_sweep(swept, CITY, {"start": "2026-11-01", "end": "2026-11-30"})
+    while sweeps.advance(swept) is not None:
+        pass
+    assert sweeps.sweep_status(swept, CITY, job["id"])["status"] == "done"
+    assert open_warnings(swept) == {("EXPIRED_CALIBRATION", "r7")}

@@ -14,7 +14,11 @@ NOW = "2026-11-23T10:00:00+08:00"
 
 INST = {"id": "i1", "name": "上海清源环境运维有限公司", "type": "om", "district": "浦东新区",
         "status": "published", "valid_until": "2029-11-23", "version": 3,
-        "staff": [{"id": "s1", "name": "赵强"}, {"id": "s2", "name": "钱敏"}]}
+        "staff": [{"id": "s1", "name": "赵强"}, {"id": "s2", "name": "钱敏"}],
+        "equipment": [{"id": "eq1", "asset_number": "ZC-01", "serial_number": "FX-01", "name": "烟气分析仪",
+                       "model": "3012H", "calibration_certificate_no": "JZ-2026-1", "calibration_valid_until": "2026-11-22"},
+                      {"id": "eq2", "asset_number": "ZC-02", "serial_number": "LL-02", "name": "皮托管流速计",
+                       "calibration_valid_until": "2027-06-30"}]}
 ENT = {"id": "e1", "name": "上海东方化工有限公司", "district": "浦东新区", "version": 1}
 OUTLET = {"id": "o1", "enterprise_id": "e1", "kind": "flue_gas", "name": "1#锅炉排口",
           "longitude": 121.5, "latitude": 31.2, "crs": "WGS-84", "version": 1}

@@ -26,11 +26,11 @@ def work_photo(fr, record_id, data=None, upload_id=None):
                                                            "content_base64": b64(data or images.face_jpeg())}})
 
 
-def submit(fr, record_id, content=None, submission_id=None, where=None):
+def submit(fr, record_id, content=None, submission_id=None, where=None, **more):
     return fr.submit_record(STAFF, record_id, {
         "submission_id": submission_id or client_id(), "check_out": where or at_outlet(),
         "content": content if content is not None else sample_content(KIND, [DEVICE]),
-        "signature": {"content_base64": b64(images.signature_png())}})
+        "signature": {"content_base64": b64(images.signature_png())}, **more})
 
 
 def test_a_record_is_filed_end_to_end_and_announced(seeded, fr_config):
@@ -48,6 +48,23 @@ def test_a_record_is_filed_end_to_end_and_announced(seeded, fr_config):
     assert event["data"]["record"]["enterprise_id"] == "e1"
     assert event["data"]["record"]["performed_on"] == "2026-11-23"
     assert [p["kind"] for p in done["photos"]] == ["work"]
+
+
+def test_the_instruments_used_are_the_institutions_filed_ones_kept_with_their_calibration(seeded, fr_config):
+    record = start(seeded)
+    work_photo(seeded, record["id"])
+    with pytest.raises(ValidationFailed) as exc:
+        submit(seeded, record["id"], equipment_ids=["eq2", "eq-of-another-institution"])
+    assert exc.value.field == "equipment_ids[1]"
+    assert seeded.get_record(STAFF, record["id"])["status"] == "draft"    # nothing stored
+    with EventTap(fr_config["AMQP_URI"], "fieldrecords") as tap:
+        done = submit(seeded, record["id"], equipment_ids=["eq1", "eq2", "eq1"])
+        event = tap.wait_for("record.submitted", record["id"])
+    assert [e["id"] for e in done["equipment"]] == ["eq1", "eq2"]
+    # the calibration as the registry listed it on the day: the evidence credit judges
+    assert event["data"]["record"]["equipment"][0] == {
+        "id": "eq1", "name": "烟气分析仪", "model": "3012H", "asset_number": "ZC-01",
+        "calibration_certificate_no": "JZ-2026-1", "calibration_valid_until": "2026-11-22"}
 
 
 def test_staff_not_named_on_the_task_may_not_file(seeded):

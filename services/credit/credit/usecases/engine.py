@@ -67,11 +67,13 @@ class Engine:
     # ----- judges per subject (shared by the incremental path and the sweep) -----
     def judge_record(self, rec, arriving=False):
         """The rules about one record: fault times, the confirmation deadline, the filer's
-        certificate, and the follow-up of a failed check (once its hours are over)."""
+        certificate, the instruments' calibration, and the follow-up of a failed check (once its
+        hours are over)."""
         self.run("FAULT_SLOW", {"record": rec})
         self.run("CONFIRMATION_OVERDUE", {"record": rec})
         self.run("EXPIRED_QUALIFICATION", {"record": rec, "person": F.person(self.db, rec.get("person_id"),
                                                                            rec.get("institution_id"))})
+        self.run("EXPIRED_CALIBRATION", {"record": rec})
         self.judge_followup(rec, may_raise=not arriving)
 
     def judge_followup(self, rec, may_raise=True):

@@ -81,7 +81,9 @@ def keep_record(db, fact, source):
                     failures=[{k: f.get(k) for k in ("label", "message", "value", "limit")}
                               for f in (fact.get("failures") or [])[:5]],
                     flags=sorted(set(fact.get("flags") or [])),
-                    lookalikes=[{k: x.get(k) for k in ("id", "number", "type")} for x in fact.get("lookalikes") or []])
+                    lookalikes=[{k: x.get(k) for k in ("id", "number", "type")} for x in fact.get("lookalikes") or []],
+                    equipment=[{k: e.get(k) for k in ("id", "name", "model", "calibration_valid_until")}
+                               for e in fact.get("equipment") or []])
         if fact.get("form_kind") in fault_stages():
             # only the fault forms' answers are kept: FAULT_SLOW reads their times
             base.update(values=fact.get("values") or {}, computed=fact.get("computed") or {})

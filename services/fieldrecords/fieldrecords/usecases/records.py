@@ -159,6 +159,7 @@ def submit(ctx, actor, record_id, payload):
         record["outlet_id"], record["form_kind"], outlet)
     content = data["content"] if data.get("content") is not None else record["content"]
     result, used = _evaluate(ctx, record, content, complete=True, task=task)
+    equipment = _equipment(ctx, record["institution_id"], data["equipment_ids"])
     work = ctx.db["photos"].count_documents({"subject_id": record_id, "kind": "work"})
     if not work:
         raise ValidationFailed("请上传面部清晰的工作照片", field="photos")
@@ -174,7 +175,8 @@ def submit(ctx, actor, record_id, payload):
                for d in used.values()]
     updates = {"status": RecordStatus.SUBMITTED.value, "submitted_with": data["submission_id"],
                "content": result["content"], "computed": result["computed"], "verdict": result["verdict"],
-               "devices": devices, "device_ids": [d["id"] for d in devices], "check_out": checkout,
+               "devices": devices, "device_ids": [d["id"] for d in devices], "equipment": equipment,
+               "check_out": checkout,
                "signature": signature, "description": data.get("description"),
                "flags": record["flags"] + checkout["flags"], "submitted_at": ctx.now, "updated_at": ctx.now}
     record = {**record, **to_document(updates)}
@@ -192,6 +194,23 @@ def submit(ctx, actor, record_id, payload):
     return view(ctx, actor, record)
 
 
+EQUIPMENT_KEYS = ("id", "name", "model", "asset_number", "calibration_certificate_no", "calibration_valid_until")
+
+
+def _equipment(ctx, institution_id, ids):
+    """The institution's filed instruments the filer names, as the registry lists them today: the
+    calibration on the day of the work is the evidence credit judges (EXPIRED_CALIBRATION)."""
+    inst = ctx.db["institutions"].find_one({"id": institution_id}, {"_id": 0, "equipment": 1}) or {}
+    filed = {e.get("id"): e for e in inst.get("equipment") or [] if e.get("id")}
+    out = []
+    for i, eid in enumerate(ids):
+        if eid not in filed:
+            raise ValidationFailed("该设备不是本机构备案的仪器设备", field=f"equipment_ids[{i}]")
+        if all(e["id"] != eid for e in out):
+            out.append({k: filed[eid].get(k) for k in EQUIPMENT_KEYS})
+    return out
+
+
 def fact(record):
     """What other services keep of a submitted record (confirmation rolls it up per enterprise and
     day; credit checks frequency and quality; tasks counts the occurrence done)."""
@@ -201,6 +220,7 @@ def fact(record):
     out = to_wire({k: record.get(k) for k in keys})
     out["form_name"] = form(record["form_kind"])["name"]
     out["devices"] = [{k: d.get(k) for k in ("id", "name", "model", "factor_code")} for d in record.get("devices", [])]
+    out["equipment"] = to_wire(record.get("equipment") or [])
     out["passed"] = (record.get("verdict") or {}).get("passed")
     out["failures"] = (record.get("verdict") or {}).get("failures", [])
     out["flags"] = sorted({f["code"] for f in record.get("flags", [])})

@@ -358,7 +358,20 @@ def wx_om_record(actor, record_id):
     outlet = found[1] if found else None
     return render_wx("wx/om/record.html", record=record, description=description,
                      editor=editor_data(record, description, (outlet or {}).get("devices") or []),
-                     task_gone=outlet is None)
+                     equipment=_filed_equipment(actor, record.get("performed_on")), task_gone=outlet is None)
+
+
+def _filed_equipment(actor, day):
+    """The institution's filed instruments the filer may name (备案的仪器设备), each marked when its
+    calibration ends before the day of the work."""
+    inst, _ = attempt(services().registry.get_institution, actor, actor.get("institution_id"))
+    out = []
+    for e in (inst or {}).get("equipment") or []:
+        until = str(e.get("calibration_valid_until") or "")[:10] or None
+        if e.get("id"):
+            out.append({**{k: e.get(k) for k in ("id", "name", "model", "asset_number")},
+                        "calibration_valid_until": until, "expired": bool(day and until and until < day)})
+    return out
 
 
 @bp.get("/wx/om/drafts")

@@ -41,6 +41,9 @@ class SubmitSchema(StrictSchema):
     content = fields.Nested(ContentSchema, load_default=None, allow_none=True)
     signature = fields.Nested(UploadSchema, required=True)
     description = text(required=False, max_len=1000)
+    # the institution's filed instruments used for the work (备案的仪器设备): judged against their calibration
+    equipment_ids = fields.List(text(max_len=64), load_default=list,
+                                validate=validate.Length(max=20, error="使用的仪器设备最多20台"))
 
 
 class RecordQuerySchema(KeysetQuerySchema):

@@ -679,6 +679,8 @@
         var body = {submission_id: intent(SUBMIT), check_out: where, content: payload(),
                     signature: {content_base64: pad.png(), name: 'signature.png'}};
         if (description.value.trim()) { body.description = description.value.trim(); }
+        var used = $$('input[name=equipment_ids]:checked', root).map(function (i) { return i.value; });
+        if (used.length) { body.equipment_ids = used; }
         return request('POST', API + '/field-records/' + encodeURIComponent(record.id) + '/submit', body);
       }).then(function (done) {
         store(SUBMIT, undefined);

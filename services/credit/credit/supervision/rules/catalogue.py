@@ -10,8 +10,8 @@ from ..inspections import COMPARISON_FAILED, INSPECTION_FAILED
 from ..limits import INTEGRITY_FLAGS
 from ..orders import OVERDUE_RULE
 from .base import JudgedElsewhere
-from .done import (ConfirmationOverdue, ExpiredQualification, MissedOccurrence, ReportLate,
-                   ReportMissing, TaskIdle)
+from .done import (ConfirmationOverdue, ExpiredCalibration, ExpiredQualification, MissedOccurrence,
+                   ReportLate, ReportMissing, TaskIdle)
 from .quality import FaultSlow, FollowupMissing, IntegrityPattern, VoidRate
 
 _DONE = (
@@ -34,8 +34,11 @@ _DONE = (
     ExpiredQualification(
         "EXPIRED_QUALIFICATION", "上岗证过期仍作业", "done", "person", "high", "P",
         "设计说明：二审人员上岗证及有效期；种子000 运维人员持证上岗",
-        note="仪器设备检定/校准过期无法判断：运维记录只登记排污单位的监测设备，不登记运维机构自带的标准仪器",
         feeds=("record", "person")),
+    ExpiredCalibration(
+        "EXPIRED_CALIBRATION", "仪器设备检定/校准过期仍作业", "done", "record", "high", "P",
+        "种子003：运维机构仪器设备的检定和校准证书；以填报时备案的有效期为准",
+        note="运维人员在记录中勾选所用的本机构备案仪器设备；未勾选的无法判断", feeds=("record",)),
 )
 
 _QUALITY = (

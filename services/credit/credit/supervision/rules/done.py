@@ -217,3 +217,33 @@ class ExpiredQualification(Rule):
             evidence=(record_evidence(r),
                       Evidence("person", person["id"], f"{name} 上岗证有效期至{until.isoformat()}",
                                link=f"/institutions/{r.get('institution_id')}"))),))
+
+
+@dataclass(frozen=True)
+class ExpiredCalibration(Rule):
+    """Work filed with an instrument of the institution (备案的仪器设备, named on the record by the
+    filer) whose calibration (检定/校准) had expired before the day of the work, as the registry
+    listed it when the record was filed. facts: record {equipment [{id, name, model,
+    calibration_valid_until}]}. The valid-until day itself is still within the calibration."""
+
+    def judge(self, facts, limits, now):
+        r = facts["record"]
+        day = as_day(r.get("performed_on")) or local_day(r.get("performed_at"))
+        if day is None:
+            return NOTHING
+        expired = [e for e in r.get("equipment") or ()
+                   if e.get("calibration_valid_until") and as_day(e["calibration_valid_until"]) < day]
+        if not expired:
+            return NOTHING
+        names = "、".join(f"{e.get('name') or e['id']}{'（' + e['model'] + '）' if e.get('model') else ''}"
+                         f"检定/校准有效期至{as_day(e['calibration_valid_until']).isoformat()}" for e in expired)
+        return Judged(findings=(Finding(
+            rule=self.code, key=r["id"], subject_kind="record", subject_id=r["id"], **_parties(r),
+            person_id=r.get("person_id"), period_start=day.isoformat(), period_end=day.isoformat(),
+            summary=f"运维记录 {r.get('number') or r['id']} 于{day.isoformat()}使用的{names}，作业时已过期",
+            numbers={"work_day": day.isoformat(), "equipment": len(expired),
+                     "days_expired": max((day - as_day(e["calibration_valid_until"])).days for e in expired)},
+            evidence=(record_evidence(r), *(
+                Evidence("equipment", e["id"], f"{e.get('name') or e['id']} 检定/校准有效期至"
+                                               f"{as_day(e['calibration_valid_until']).isoformat()}",
+                         link=f"/institutions/{r.get('institution_id')}") for e in expired))),))
