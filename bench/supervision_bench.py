@@ -36,9 +36,10 @@ BENCH_SHARES (0.001,0.002,0.005,0.01,0.02,0.05,0.1,0.2,0.5,1), BENCH_BUDGET_SECO
 share that would not fit, judged from the rate so far, is not started; one that overruns by 10 %
 is stopped and not counted), BENCH_SEED, BENCH_PROGRESS_SECONDS (progress on stderr, 60),
 MONGO_URI (else a SecantusDB server of its own, as the tests start it), BENCH_STORE_OPTIONS (URI
-options for the client of that server, e.g. retryWrites=false: SecantusDB keeps the last 10,000
+options for the client of that server added to the embedded server's own, which turn retryable
+writes off as the services' do (emss_common/storeserver.py): SecantusDB keeps the last 10,000
 retryable writes and sorts them all on every write once it holds that many, about 10 ms of its CPU
-per write; the services leave retryable writes on).
+per write; retryWrites=true shows that cost).
 
 The time-based checks (credit's timer, every 5 minutes in service) run once per share at the
 year's end rather than through the simulated year: shares are fed one after the other, so the
@@ -844,9 +845,9 @@ def main():
     if not uri:
         tmp = tempfile.mkdtemp(prefix="emss-supervision-bench-")
         server = StoreServer(os.path.join(tmp, "data"), port=free_port(), log_path=os.path.join(tmp, "store.log")).start()
-        uri = server.uri + (f"?{STORE_OPTIONS}" if STORE_OPTIONS else "")
+        uri = server.uri + (("&" if "?" in server.uri else "?") + STORE_OPTIONS if STORE_OPTIONS else "")
     print(f"store: {'SecantusDB started by the bench (fsync on every acknowledged write)' if server else uri}; "
-          f"client options: {STORE_OPTIONS or 'as the services use them (retryable writes on)'}")
+          f"client options: {STORE_OPTIONS or 'as the services use them'}")
     try:
         run(client_for(uri), server, began)
     finally:

@@ -2,6 +2,8 @@
 import os
 from dataclasses import dataclass
 
+from .storeserver import uri as store_uri
+
 SERVICES = ("registry", "tasks", "fieldrecords", "confirmation", "credit")
 
 DEFAULT_METRICS_PORTS = {
@@ -50,7 +52,7 @@ class Settings:
         store_port = int(env.get("EMSS_STORE_PORT", "27217"))
         return cls(
             amqp_uri=env.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
-            mongo_uri=env.get("MONGO_URI") or f"mongodb://127.0.0.1:{store_port}/",
+            mongo_uri=env.get("MONGO_URI") or store_uri("127.0.0.1", store_port),
             embedded_store=not env.get("MONGO_URI"),
             store_port=store_port,
             data_dir=env.get("EMSS_DATA_DIR", os.path.join(os.getcwd(), "var", "data")),

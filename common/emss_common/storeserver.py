@@ -25,7 +25,12 @@ class StoreUnavailable(Exception):
 
 
 def uri(host, port):
-    return f"mongodb://{host}:{port}/"
+    # No retryable writes on the embedded server: SecantusDB keeps the last 10,000 retryable-write
+    # records and sorts them all on every write once full, so past ~10,000 writes every write costs
+    # several times more (bench/results/supervision.txt, comparison 1). Against a local server a
+    # retry buys little; our writes are idempotent claims and upserts, and a failed handler is
+    # retried by redelivery. A real MongoDB (MONGO_URI) keeps the driver's default.
+    return f"mongodb://{host}:{port}/?retryWrites=false"
 
 
 def executable():
