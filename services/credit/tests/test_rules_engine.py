@@ -114,6 +114,14 @@ def keep_all(ctx):
     F.keep_report(db, REPORT)
 
 
+def sweep_through(ctx, start, end, slice_size=500):
+    """A regulator's sweep over [start, end], advanced until it is done; the job as it ended."""
+    job = sweeps.start_sweep(ctx, CITY, {"start": start, "end": end})
+    while sweeps.advance(ctx, slice_size=slice_size) is not None:
+        pass
+    return sweeps.sweep_status(ctx, CITY, job["id"])
+
+
 def open_warnings(ctx):
     return {(w["rule"], w["key"]) for w in ctx.db["warnings"].find({"status": "open"})}
 
@@ -169,10 +177,7 @@ def test_a_sweep_over_the_kept_facts_finds_what_the_incremental_path_found(two):
     assert status["raised"] == len(EXPECTED)
     assert open_warnings(swept) == open_warnings(incremental) == EXPECTED
     # a second sweep raises nothing new
-    again = sweeps.start_sweep(swept, CITY, {"start": "2026-10-01", "end": "2026-11-30"})
-    while sweeps.advance(swept, slice_size=50)["status"] != "done":
-        pass
-    assert sweeps.sweep_status(swept, CITY, again["id"])["raised"] == 0
+    assert sweep_through(swept, "2026-10-01", "2026-11-30", slice_size=50)["raised"] == 0
 
 
 def test_only_a_regulator_sweeps_and_the_period_is_checked(two):
@@ -284,8 +289,5 @@ def test_an_instrument_out_of_calibration_on_the_record_is_judged_once_increment
                                                                             "calibration_valid_until")}]
     # a store that only kept the fact finds the same in a sweep
     F.keep_record(swept.db, fact, "fieldrecords")
-    job = sweeps.start_sweep(swept, CITY, {"start": "2026-11-01", "end": "2026-11-30"})
-    while sweeps.advance(swept) is not None:
-        pass
-    assert sweeps.sweep_status(swept, CITY, job["id"])["status"] == "done"
+    assert sweep_through(swept, "2026-11-01", "2026-11-30")["status"] == "done"
     assert open_warnings(swept) == {("EXPIRED_CALIBRATION", "r7")}

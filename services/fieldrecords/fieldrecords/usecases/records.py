@@ -202,13 +202,10 @@ def _equipment(ctx, institution_id, ids):
     calibration on the day of the work is the evidence credit judges (EXPIRED_CALIBRATION)."""
     inst = ctx.db["institutions"].find_one({"id": institution_id}, {"_id": 0, "equipment": 1}) or {}
     filed = {e.get("id"): e for e in inst.get("equipment") or [] if e.get("id")}
-    out = []
     for i, eid in enumerate(ids):
         if eid not in filed:
             raise ValidationFailed("该设备不是本机构备案的仪器设备", field=f"equipment_ids[{i}]")
-        if all(e["id"] != eid for e in out):
-            out.append({k: filed[eid].get(k) for k in EQUIPMENT_KEYS})
-    return out
+    return [{k: filed[eid].get(k) for k in EQUIPMENT_KEYS} for eid in dict.fromkeys(ids)]   # each once, in order
 
 
 def fact(record):

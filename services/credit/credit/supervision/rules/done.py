@@ -231,19 +231,20 @@ class ExpiredCalibration(Rule):
         day = as_day(r.get("performed_on")) or local_day(r.get("performed_at"))
         if day is None:
             return NOTHING
-        expired = [e for e in r.get("equipment") or ()
-                   if e.get("calibration_valid_until") and as_day(e["calibration_valid_until"]) < day]
+        expired = [(e, as_day(e["calibration_valid_until"])) for e in r.get("equipment") or ()
+                   if e.get("calibration_valid_until")]
+        expired = [(e, until) for e, until in expired if until < day]
         if not expired:
             return NOTHING
-        names = "、".join(f"{e.get('name') or e['id']}{'（' + e['model'] + '）' if e.get('model') else ''}"
-                         f"检定/校准有效期至{as_day(e['calibration_valid_until']).isoformat()}" for e in expired)
+        labels = [(e, f"{e.get('name') or e['id']}{'（' + e['model'] + '）' if e.get('model') else ''}"
+                      f"检定/校准有效期至{until.isoformat()}") for e, until in expired]
         return Judged(findings=(Finding(
             rule=self.code, key=r["id"], subject_kind="record", subject_id=r["id"], **_parties(r),
             person_id=r.get("person_id"), period_start=day.isoformat(), period_end=day.isoformat(),
-            summary=f"运维记录 {r.get('number') or r['id']} 于{day.isoformat()}使用的{names}，作业时已过期",
+            summary=f"运维记录 {r.get('number') or r['id']} 于{day.isoformat()}使用的"
+                    f"{'、'.join(label for _, label in labels)}，作业时已过期",
             numbers={"work_day": day.isoformat(), "equipment": len(expired),
-                     "days_expired": max((day - as_day(e["calibration_valid_until"])).days for e in expired)},
-            evidence=(record_evidence(r), *(
-                Evidence("equipment", e["id"], f"{e.get('name') or e['id']} 检定/校准有效期至"
-                                               f"{as_day(e['calibration_valid_until']).isoformat()}",
-                         link=f"/institutions/{r.get('institution_id')}") for e in expired))),))
+                     "days_expired": max((day - until).days for _, until in expired)},
+            evidence=(record_evidence(r), *(Evidence("equipment", e["id"], label,
+                                                     link=f"/institutions/{r.get('institution_id')}")
+                                            for e, label in labels))),))
